@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // The Temporal worker loads a native core bridge: run each file in its own process.
+    pool: 'forks',
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    // Integration files share one Temporal server and one Postgres; two cores, two forks.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
