@@ -42,10 +42,11 @@ function write(value: unknown, out: string[], seen: Set<object>, path: string): 
       seen.add(value);
       if (Array.isArray(value)) {
         out.push('[');
-        value.forEach((item, i) => {
+        // A plain loop, not forEach: forEach skips holes and would silently compact a sparse array.
+        for (let i = 0; i < value.length; i++) {
           if (i > 0) out.push(',');
-          write(item, out, seen, `${path}[${i}]`);
-        });
+          write(value[i], out, seen, `${path}[${i}]`);
+        }
         out.push(']');
       } else {
         const proto = Object.getPrototypeOf(value);

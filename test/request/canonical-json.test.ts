@@ -27,6 +27,8 @@ describe('canonicalJson', () => {
       ['bigint', { a: 1n }],
       ['function', { a: () => 1 }],
       ['Date', { a: new Date(0) }],
+      ['sparse array', [1, , 3]], // eslint-disable-line no-sparse-arrays
+      ['array of holes', new Array(2)],
     ])('refuses %s with NOT_JSON', (_label, value) => {
       try {
         canonicalJson(value);
