@@ -1,0 +1,39 @@
+import type { Digest } from '../request/digest.js';
+
+/**
+ * `PERMIT`: a permit matched and no forbid did. `DENY`: the policies refuse the action.
+ * `SILENCE`: the gate could not decide (unknown surface, evaluation error); a refusal too,
+ * kept apart from `DENY` because it points at the gate or the request, not at the policy.
+ */
+export type Outcome = 'PERMIT' | 'DENY' | 'SILENCE';
+
+/**
+ * The value a policy evaluation produces; never an exception.
+ *
+ * @example
+ * const decision: PolicyDecision = {
+ *   outcome: 'DENY',
+ *   reasons: ['payments.forbid-agent-over-limit'],
+ *   policy: { digest: 'sha256:...' },
+ * };
+ */
+export interface PolicyDecision {
+  outcome: Outcome;
+  /** Policy ids that decided (sorted), or one of the {@link DecisionReason} words. */
+  reasons: string[];
+  /** The policy set in force; null only when no policy set could be loaded at all. */
+  policy: { digest: Digest | null };
+  /** For `SILENCE` after an error: the sorted error messages, joined. */
+  detail?: string;
+}
+
+/** Reasons that are not policy ids. A policy may not use one of these as its `@id`. */
+export const DecisionReason = {
+  noMatchingPermit: 'no_matching_permit',
+  unknownSurface: 'unknown_surface',
+  evaluationError: 'evaluation_error',
+} as const;
+
+export type DecisionReason = (typeof DecisionReason)[keyof typeof DecisionReason];
+
+export const DECISION_REASONS: ReadonlySet<string> = new Set(Object.values(DecisionReason));

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { PolicyError } from '../../src/policy/policy-error.js';
+import { compilePolicySet } from '../../src/policy/policy-set.js';
+import { demoRequest, demoSet, TUESDAY_10_UTC } from './policy-fixtures.js';
+
+const SCHEMA = `
+namespace ActionGate {
+  entity Actor { type: String };
+  entity Target { type: String };
+  type Gate = { now: Long, hourUtc: Long, weekdayUtc: Long, surface: String };
+  action "transfer" appliesTo { principal: Actor, resource: Target, context: { amount: Long, gate: Gate } };
+}
+`;
+
+function withSchema(cedar: string, schema = SCHEMA) {
+  return [...demoSet(cedar), { path: 'schema.cedarschema', text: schema }];
+}
+
+function compileError(files: ReturnType<typeof withSchema>): PolicyError {
+  try {
+    compilePolicySet(files);
+  } catch (error) {
+    expect(error).toBeInstanceOf(PolicyError);
+    return error as PolicyError;
+  }
+  throw new Error('expected compilePolicySet to throw');
+}
+
+describe('compilePolicySet with schema.cedarschema', () => {
+  describe('when the policies validate', () => {
+    it('compiles and evaluates as usual', () => {
+      const set = compilePolicySet(
+        withSchema('@id("demo.small") permit (principal, action == ActionGate::Action::"transfer", resource) when { context.amount < 1000 };'),
+      );
+      expect(set.evaluate(demoRequest(), TUESDAY_10_UTC).outcome).toBe('PERMIT');
+    });
+  });
+
+  describe('when a policy compares an attribute with the wrong type', () => {
+    it('is POLICY_INVALID naming the file and policy id', () => {
+      const error = compileError(
+        withSchema('@id("demo.typo") permit (principal, action == ActionGate::Action::"transfer", resource) when { context.amount == "1" };'),
+      );
+      expect(error.code).toBe('POLICY_INVALID');
+      expect(error.details).toMatchObject({ file: 'demo/policies.cedar', policyId: 'demo.typo', schema: 'schema.cedarschema' });
+    });
+  });
+
+  describe('when the schema does not parse', () => {
+    it('is POLICY_INVALID naming the schema', () => {
+      const error = compileError(withSchema('@id("demo.all") permit (principal, action, resource);', 'namespace ActionGate {'));
+      expect(error.code).toBe('POLICY_INVALID');
+      expect(error.details?.['file']).toBe('schema.cedarschema');
+    });
+  });
+});
