@@ -1,0 +1,13 @@
+/**
+ * Whether a process with this pid exists. Signal 0 checks without delivering anything;
+ * EPERM means it exists but belongs to another user, which still counts as alive.
+ */
+export function isProcessAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
