@@ -1,0 +1,67 @@
+import type { ActionRequest } from '../request/action-request.js';
+import type { Digest } from '../request/digest.js';
+import type { Outcome } from '../policy/decision.js';
+
+/** Body format version. A reader that meets another value fails with UNSUPPORTED_VERSION. */
+export const RECEIPT_VERSION = 1 as const;
+
+export type ReceiptKind = 'decision' | 'outcome' | 'override';
+export type SurfaceMode = 'enforce' | 'shadow';
+export type DispatchStatus = 'succeeded' | 'failed' | 'skipped';
+
+/** Fields every receipt carries: which action, which workflow run, which exact request. */
+interface ReceiptSubject {
+  v: typeof RECEIPT_VERSION;
+  idempotencyKey: string;
+  workflowId: string;
+  runId: string;
+  requestHash: Digest;
+  actor: { id: string; type: string };
+  surface: string;
+  action: string;
+  target: { type: string; id: string };
+  /** The workflow's clock when the receipt was issued (ISO 8601, UTC). */
+  issuedAt: string;
+}
+
+/** What the gate decided, bound to the request hash and the policy set in force. */
+export interface DecisionReceiptBody extends ReceiptSubject {
+  kind: 'decision';
+  outcome: Outcome;
+  reasons: string[];
+  mode: SurfaceMode;
+  policy: { digest: Digest | null };
+}
+
+/** What dispatch did, linked to the decision receipt by that receipt's id. */
+export interface OutcomeReceiptBody extends ReceiptSubject {
+  kind: 'outcome';
+  decisionReceiptId: Digest;
+  dispatch: {
+    status: DispatchStatus;
+    /** sha256 over the canonical JSON of what the connector returned. */
+    resultHash: Digest | null;
+    error: { code: string; message: string } | null;
+  };
+}
+
+export type ReceiptBody = DecisionReceiptBody | OutcomeReceiptBody;
+
+/** The request fields a receipt binds, taken once so every kind binds the same ones. */
+export function receiptSubject(
+  request: ActionRequest,
+  ids: { workflowId: string; runId: string; requestHash: Digest; issuedAt: string },
+): ReceiptSubject {
+  return {
+    v: RECEIPT_VERSION,
+    idempotencyKey: request.idempotencyKey,
+    workflowId: ids.workflowId,
+    runId: ids.runId,
+    requestHash: ids.requestHash,
+    actor: { id: request.actor.id, type: request.actor.type },
+    surface: request.surface,
+    action: request.action,
+    target: { type: request.target.type, id: request.target.id },
+    issuedAt: ids.issuedAt,
+  };
+}
