@@ -1,0 +1,122 @@
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActionDecision, ActionResult } from '../action/action-result.js';
+import { describeAction, parseActionRequest, type ActionRequest } from '../request/action-request.js';
+import { digestsEqual } from '../request/digest.js';
+import { RequestError } from '../request/request-error.js';
+import { requestHash } from '../request/request-hash.js';
+import { FAILURE_TYPES, WORKFLOW_TYPE, submitActionUpdate } from '../../workflows/contract.js';
+import type { governedActionWorkflow } from '../../workflows/governed-action.js';
+import { ClientError } from './client-error.js';
+
+export interface SubmittedAction {
+  /** The decision, on record before it was returned. */
+  decision: ActionDecision;
+  /** Waits for dispatch and the outcome receipt. */
+  result(): Promise<ActionResult>;
+}
+
+/**
+ * What agents call. One round trip gives the decision (Update-With-Start); the workflow ID is the
+ * idempotency key, so a repeat of the same request gets the first answer and never a second dispatch.
+ *
+ * @example
+ * const gate = new ActionGateClient({ client, taskQueue: 'actiongate' });
+ * const { decision, result } = await gate.submit(request);
+ * if (decision.outcome === 'PERMIT') console.log((await result()).dispatch.status);
+ */
+export class ActionGateClient {
+  private readonly client: Client;
+  private readonly taskQueue: string;
+
+  constructor(options: { client: Client; taskQueue: string }) {
+    this.client = options.client;
+    this.taskQueue = options.taskQueue;
+  }
+
+  /** Validates, submits and returns the decision. Throws RequestError for bad input (nothing is started). */
+  async submit(input: unknown): Promise<SubmittedAction> {
+    const request = parseActionRequest(input);
+    const hash = requestHash(request);
+    const startOperation = new WithStartWorkflowOperation<typeof governedActionWorkflow>(WORKFLOW_TYPE, {
+      workflowId: request.idempotencyKey,
+      taskQueue: this.taskQueue,
+      args: [{ request }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      // A closed action is never run again under its key: a repeat reads its result instead.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      staticSummary: describeAction(request),
+    });
+    try {
+      const decision = await this.client.workflow.executeUpdateWithStart(submitActionUpdate, {
+        args: [request],
+        startWorkflowOperation: startOperation,
+      });
+      const handle = await startOperation.workflowHandle();
+      return { decision, result: () => this.awaitResult(handle, request) };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        // The workflow of this key has closed: its result is the answer.
+        const handle = this.client.workflow.getHandle<typeof governedActionWorkflow>(request.idempotencyKey);
+        const result = await this.awaitResult(handle, request);
+        if (!digestsEqual(result.requestHash, hash)) throw conflict(request, result.requestHash, hash);
+        const { dispatch: _dispatch, ...decision } = result;
+        return {
+          decision: { ...decision, receipts: { decision: result.receipts.decision } },
+          result: async () => result,
+        };
+      }
+      throw translate(err, request);
+    }
+  }
+
+  /** Submits and waits for the end: decision, dispatch and both receipts. */
+  async execute(input: unknown): Promise<ActionResult> {
+    return (await this.submit(input)).result();
+  }
+
+  private async awaitResult(handle: WorkflowHandle<typeof governedActionWorkflow>, request: ActionRequest): Promise<ActionResult> {
+    try {
+      return await handle.result();
+    } catch (err) {
+      throw translate(err, request);
+    }
+  }
+}
+
+function conflict(request: ActionRequest, firstHash: string, hash: string): ClientError {
+  return new ClientError(
+    'IDEMPOTENCY_CONFLICT',
+    `idempotency key ${request.idempotencyKey} was first used for a different request (${firstHash}); this request hashes to ${hash}. Use a new key for a new action.`,
+    { idempotencyKey: request.idempotencyKey, firstRequestHash: firstHash, requestHash: hash },
+  );
+}
+
+function translate(err: unknown, request: ActionRequest): unknown {
+  if (err instanceof RequestError || err instanceof ClientError) return err;
+  const cause = err instanceof WorkflowUpdateFailedError || err instanceof WorkflowFailedError ? err.cause : undefined;
+  if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.idempotencyConflict) {
+    const details = (cause.details?.[0] ?? {}) as { firstRequestHash?: string; requestHash?: string };
+    return conflict(request, details.firstRequestHash ?? 'unknown', details.requestHash ?? requestHash(request));
+  }
+  if (err instanceof WorkflowFailedError) {
+    return new ClientError(
+      'ACTION_FAILED',
+      `the workflow of ${request.idempotencyKey} ended without a result: ${cause?.message ?? err.message}. Inspect it in the Temporal UI.`,
+      { idempotencyKey: request.idempotencyKey },
+      { cause: err },
+    );
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (/UNAVAILABLE|ECONNREFUSED|failed to connect|Failed to connect|deadline/i.test(message)) {
+    return new ClientError('TEMPORAL_UNAVAILABLE', `Temporal did not answer: ${message}`, undefined, { cause: err });
+  }
+  return err;
+}

@@ -1,0 +1,32 @@
+import type { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+
+/** Our typed search attributes, by wire name. Mirrors workflows/contract.ts SEARCH_ATTRIBUTES. */
+const ACTIONGATE_ATTRIBUTES = ['ActionSurface', 'ActionOutcome', 'ActionActor', 'PolicyDigest'] as const;
+
+/**
+ * Registers ActionGate's search attributes on the namespace where they are missing. Idempotent;
+ * run at worker start, because a workflow that upserts an unknown attribute cannot make progress.
+ *
+ * @example await ensureSearchAttributes(connection, 'default') // ['ActionSurface', ...] when newly added
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const known = new Set(Object.keys(existing.customAttributes ?? {}));
+  const missing = ACTIONGATE_ATTRIBUTES.filter((name) => !known.has(name));
+  if (missing.length === 0) return [];
+  // @temporalio/proto is CommonJS: take the namespace from its default export.
+  const keyword = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  try {
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((name) => [name, keyword])),
+    });
+  } catch (err) {
+    // Another process may have registered them in between: only fail if they are still missing.
+    const again = await connection.operatorService.listSearchAttributes({ namespace });
+    const still = missing.filter((name) => !(name in (again.customAttributes ?? {})));
+    if (still.length > 0) throw err;
+  }
+  return missing;
+}
