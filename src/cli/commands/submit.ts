@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import { ActionGateClient } from '../../client/actiongate-client.js';
+import { ClientError } from '../../client/client-error.js';
+import { RequestError } from '../../request/request-error.js';
+import { parseActionRequest } from '../../request/action-request.js';
+import { CliError } from '../cli-error.js';
+import { connectClient } from '../connect.js';
+import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
+
+export const SUBMIT_HELP = `Usage: actiongate submit [FILE|-] [--no-wait]
+
+Submits one ActionRequest (JSON, from FILE or standard input) and prints the result as JSON on
+standard output: outcome (PERMIT, DENY or SILENCE), reasons, policy digest, receipts and what
+dispatch did. Submitting the same request again prints the first result; nothing is dispatched twice.
+
+Options:
+  --no-wait   print the decision as soon as it is on record, without waiting for dispatch
+
+Exit status: 0 when a decision was reached (whatever the outcome), 2 for an invalid request
+(standard error names every bad field), 1 for anything else.
+
+${ENVIRONMENT_HELP}`;
+
+export async function submitCommand(
+  config: ActionGateConfig,
+  args: { file: string | undefined; wait: boolean },
+  io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream },
+): Promise<number> {
+  const text = await readInput(args.file, io.stdin);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new CliError('INVALID_INPUT', `the input is not JSON: ${(err as Error).message}`);
+  }
+  try {
+    parseActionRequest(json); // validate before connecting: bad input never reaches Temporal
+  } catch (err) {
+    if (err instanceof RequestError) throw new CliError('INVALID_INPUT', err.message, { issues: err.issues });
+    throw err;
+  }
+  const { client, connection } = await connectClient(config);
+  try {
+    const gate = new ActionGateClient({ client, taskQueue: config.taskQueue });
+    const submitted = await gate.submit(json);
+    const output = args.wait ? await submitted.result() : submitted.decision;
+    io.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof ClientError) {
+      throw new CliError(err.code === 'TEMPORAL_UNAVAILABLE' ? 'UNAVAILABLE' : 'FAILED', `${err.code}: ${err.message}`);
+    }
+    throw err;
+  } finally {
+    await connection.close();
+  }
+}
+
+async function readInput(file: string | undefined, stdin: NodeJS.ReadableStream): Promise<string> {
+  if (file !== undefined && file !== '-') {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      throw new CliError('INVALID_INPUT', `cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,90 @@
+// The `actiongate` command. The only place that reads process.env and decides exit codes.
+import { parseArgs } from 'node:util';
+import { ActionGateError } from '../errors.js';
+import { CliError } from './cli-error.js';
+import { ENVIRONMENT_HELP, resolveConfig } from './config.js';
+import { DB_MIGRATE_HELP, dbMigrateCommand } from './commands/db-migrate.js';
+import { SUBMIT_HELP, submitCommand } from './commands/submit.js';
+import { WORKER_HELP, workerCommand } from './commands/worker.js';
+
+const MAIN_HELP = `Usage: actiongate <command> [options]
+
+A deterministic policy gate in front of every external action an agent takes.
+
+Commands:
+  worker              run a worker (workflow + authorize, receipt and dispatch activities)
+  submit [FILE|-]     submit one ActionRequest and print the result as JSON
+  db migrate          apply the database migrations
+
+Run \`actiongate <command> --help\` for a command's options.
+
+${ENVIRONMENT_HELP}`;
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const log = (line: string) => process.stderr.write(`actiongate: ${line}\n`);
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: { help: { type: 'boolean', short: 'h' }, 'no-wait': { type: 'boolean' } },
+  });
+  const [command, ...rest] = positionals;
+  const help = values.help === true;
+  const config = resolveConfig(env);
+  switch (command) {
+    case undefined:
+      process.stdout.write(`${MAIN_HELP}\n`);
+      return help ? 0 : 2;
+    case 'worker':
+      if (help) return printHelp(WORKER_HELP);
+      rejectUnknown(values, [], 'worker');
+      return workerCommand(config, log);
+    case 'submit':
+      if (help) return printHelp(SUBMIT_HELP);
+      rejectUnknown(values, ['no-wait'], 'submit');
+      if (rest.length > 1) throw new CliError('USAGE', 'submit takes at most one FILE (or - for standard input)');
+      return submitCommand(config, { file: rest[0], wait: values['no-wait'] !== true }, { stdin: process.stdin, stdout: process.stdout });
+    case 'db':
+      if (rest[0] !== 'migrate' || rest.length > 1) {
+        if (help) return printHelp(DB_MIGRATE_HELP);
+        throw new CliError('USAGE', 'usage: actiongate db migrate');
+      }
+      if (help) return printHelp(DB_MIGRATE_HELP);
+      return dbMigrateCommand(config, process.stdout);
+    default:
+      if (help) return printHelp(MAIN_HELP);
+      throw new CliError('USAGE', `unknown command ${JSON.stringify(command)}; run actiongate --help`);
+  }
+}
+
+function printHelp(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return 0;
+}
+
+function rejectUnknown(values: Record<string, unknown>, allowed: string[], command: string): void {
+  const unknown = Object.keys(values).filter((k) => k !== 'help' && !allowed.includes(k));
+  if (unknown.length > 0) {
+    throw new CliError('USAGE', `${command}: unknown option ${unknown.map((k) => `--${k}`).join(', ')}; run actiongate ${command} --help`);
+  }
+}
+
+/** Runs main and turns errors into a one-line message and the documented exit code. */
+export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<never> {
+  let code: number;
+  try {
+    code = await main(argv, env);
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`actiongate: ${err.message}\n`);
+      code = err.exitCode;
+    } else if (err instanceof ActionGateError) {
+      process.stderr.write(`actiongate: ${err.code}: ${err.message}\n`);
+      code = 1;
+    } else {
+      process.stderr.write(`actiongate: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      code = 1;
+    }
+  }
+  process.exit(code);
+}
