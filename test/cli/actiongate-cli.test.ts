@@ -1,0 +1,147 @@
+// The CLI is a contract (scripts depend on it): exit codes, stdout JSON, stderr messages.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/devstack/free-port.js';
+import { startFakeExternalSystem, type FakeExternalSystem } from '../support/fake-external-system.js';
+import { SAMPLE_SURFACES, paymentRequest, policiesVariant, testEnv, uniqueId } from '../support/harness.js';
+import { REPO_ROOT } from '../support/paths.js';
+
+const BIN = join(REPO_ROOT, 'bin', 'actiongate.js');
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, cwd: REPO_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+let fake: FakeExternalSystem;
+let env: NodeJS.ProcessEnv;
+let worker: ChildProcess | undefined;
+let workerLog = '';
+
+beforeAll(async () => {
+  fake = await startFakeExternalSystem();
+  const policies = await policiesVariant({
+    editRegistry: (r) => {
+      for (const s of SAMPLE_SURFACES) (r.surfaces[s] as { connector: { url: string } }).connector.url = fake.url(`/${s}`);
+    },
+  });
+  const t = testEnv();
+  env = {
+    TEMPORAL_ADDRESS: t.temporalAddress,
+    TEMPORAL_NAMESPACE: t.namespace,
+    DATABASE_URL: t.databaseUrl,
+    ACTIONGATE_TASK_QUEUE: uniqueId('cli'),
+    ACTIONGATE_POLICIES: policies,
+  };
+});
+
+afterAll(async () => {
+  if (worker && worker.exitCode === null) worker.kill('SIGKILL');
+  await fake?.close();
+});
+
+describe('when asked for help', () => {
+  it.each([[['--help']], [['worker', '--help']], [['submit', '--help']], [['db', 'migrate', '--help']]])('%j prints usage and exits 0', async (args) => {
+    const ran = await cli(args, {});
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/^Usage: actiongate/);
+    expect(ran.stdout).toContain('TEMPORAL_ADDRESS');
+  });
+
+  it('exits 2 on an unknown command', async () => {
+    const ran = await cli(['frobnicate'], {});
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain('unknown command');
+  });
+});
+
+describe('when the request is invalid', () => {
+  it('exits 2 naming every bad field, without contacting Temporal', async () => {
+    const bad = { ...paymentRequest(), idempotencyKey: 'has spaces', surface: 'Payments!' };
+    const ran = await cli(['submit', '-'], { ...env, TEMPORAL_ADDRESS: '127.0.0.1:1' }, JSON.stringify(bad));
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain('idempotencyKey');
+    expect(ran.stderr).toContain('surface');
+    expect(ran.stdout).toBe('');
+  });
+
+  it('exits 2 when the input is not JSON', async () => {
+    const ran = await cli(['submit'], env, '{not json');
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain('not JSON');
+  });
+});
+
+describe('when there is no Temporal server', () => {
+  it('exits 1 and says where it looked and what to do', async () => {
+    const port = await freePort();
+    const ran = await cli(['submit'], { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${port}` }, JSON.stringify(paymentRequest()));
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain(`no Temporal server at 127.0.0.1:${port}`);
+    expect(ran.stderr).toContain('TEMPORAL_ADDRESS');
+  });
+});
+
+describe('when a worker is running', () => {
+  beforeAll(async () => {
+    worker = spawn(process.execPath, [BIN, 'worker'], { env: { PATH: process.env.PATH, ...env }, cwd: REPO_ROOT });
+    worker.stdout?.on('data', (d) => (workerLog += d));
+    worker.stderr?.on('data', (d) => (workerLog += d));
+    const deadline = Date.now() + 90_000;
+    while (!workerLog.includes('worker polling task queue')) {
+      if (worker.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not start:\n${workerLog}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }, 120_000);
+
+  it('db migrate reports the database up to date', async () => {
+    const ran = await cli(['db', 'migrate'], env);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain('up to date');
+  });
+
+  it('submit of an unknown surface prints SILENCE and dispatches nothing', async () => {
+    const request = paymentRequest({ surface: 'crypto-trades' });
+    const ran = await cli(['submit', '-'], env, JSON.stringify(request));
+    expect(ran.code).toBe(0);
+    const result = JSON.parse(ran.stdout);
+    expect(result.outcome).toBe('SILENCE');
+    expect(result.reasons).toEqual(['unknown_surface']);
+    expect(result.dispatch.status).toBe('skipped');
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
+  });
+
+  it('submit of a permitted request dispatches it exactly once however often it is submitted', async () => {
+    const request = paymentRequest();
+    const runs = [];
+    for (let i = 0; i < 3; i++) runs.push(await cli(['submit', '-'], env, JSON.stringify(request)));
+    for (const ran of runs) expect(ran.code).toBe(0);
+    const results = runs.map((r) => JSON.parse(r.stdout));
+    expect(results[0].outcome).toBe('PERMIT');
+    expect(results[0].dispatch.status).toBe('succeeded');
+    expect(new Set(runs.map((r) => r.stdout)).size).toBe(1);
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(1);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => worker?.once('exit', (code) => resolve(code)));
+    worker?.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(workerLog).toContain('worker stopped');
+  }, 30_000);
+});

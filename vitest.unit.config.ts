@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+// Fast loop for the pure core: no Temporal server, no Postgres. `npm run test:unit`.
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    include: ['test/request/**/*.test.ts', 'test/policy/**/*.test.ts', 'test/devstack/**/*.test.ts'],
+  },
+});
