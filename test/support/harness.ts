@@ -1,5 +1,6 @@
 // Shared wiring for integration tests: the real Temporal server and Postgres from global-setup.
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,6 +112,11 @@ export function paymentRequest(overrides: Partial<ActionRequest> = {}): ActionRe
   };
 }
 
+const variantDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of variantDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 /**
  * A copy of policies/ with some files replaced, for tests that need a broken or altered policy set.
  * `edit` receives the parsed surfaces.json to change in place.
@@ -120,6 +126,7 @@ export async function policiesVariant(options: {
   editRegistry?: (registry: { surfaces: Record<string, Record<string, unknown>> }) => void;
 }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'actiongate-policies-'));
+  variantDirs.push(dir);
   await cp(POLICIES_DIR, dir, { recursive: true });
   if (options.editRegistry) {
     const registry = JSON.parse(await readFile(join(dir, 'surfaces.json'), 'utf8'));
