@@ -1,13 +1,14 @@
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../../src/policy/policy-error.js';
 import { readPolicyDir } from '../../src/policy/policy-files.js';
 import { POLICIES_DIR } from '../support/paths.js';
+import { tempDir } from '../support/temp-dir.js';
 
 async function tempPolicies(files: Record<string, string | Uint8Array>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'actiongate-policies-'));
+  const dir = await tempDir('actiongate-policies-');
   for (const [path, content] of Object.entries(files)) {
     await mkdir(join(dir, path, '..'), { recursive: true });
     await writeFile(join(dir, path), content);

@@ -1,8 +1,6 @@
 // Shared wiring for integration tests: the real Temporal server and Postgres from global-setup.
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -17,6 +15,7 @@ import { PgReceiptStore, type ReceiptStore } from '../../src/store/receipt-store
 import { createActionGateWorker } from '../../src/worker/actiongate-worker.js';
 import type { FakeExternalSystem } from './fake-external-system.js';
 import { POLICIES_DIR } from './paths.js';
+import { tempDir } from './temp-dir.js';
 
 export const SAMPLE_SURFACES = ['payments', 'config-changes', 'data-exports', 'customer-messages'] as const;
 
@@ -112,11 +111,6 @@ export function paymentRequest(overrides: Partial<ActionRequest> = {}): ActionRe
   };
 }
 
-const variantDirs: string[] = [];
-process.once('exit', () => {
-  for (const dir of variantDirs) rmSync(dir, { recursive: true, force: true });
-});
-
 /**
  * A copy of policies/ with some files replaced, for tests that need a broken or altered policy set.
  * `edit` receives the parsed surfaces.json to change in place.
@@ -125,8 +119,7 @@ export async function policiesVariant(options: {
   files?: Record<string, string>;
   editRegistry?: (registry: { surfaces: Record<string, Record<string, unknown>> }) => void;
 }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'actiongate-policies-'));
-  variantDirs.push(dir);
+  const dir = await tempDir('actiongate-policies-');
   await cp(POLICIES_DIR, dir, { recursive: true });
   if (options.editRegistry) {
     const registry = JSON.parse(await readFile(join(dir, 'surfaces.json'), 'utf8'));
