@@ -1,5 +1,8 @@
 import type { ActionRequest } from '../../src/request/action-request.js';
+import { expect } from 'vitest';
+import { PolicyError } from '../../src/policy/policy-error.js';
 import type { PolicyFile } from '../../src/policy/policy-files.js';
+import { compilePolicySet } from '../../src/policy/policy-set.js';
 
 /** Tuesday 10:00 UTC: inside the config-changes window. */
 export const TUESDAY_10_UTC = { now: new Date('2026-11-24T10:00:00Z') } as const;
@@ -32,3 +35,14 @@ export const PERMIT_TRANSFER = `
 @id("demo.permit-transfer")
 permit (principal, action == ActionGate::Action::"transfer", resource);
 `;
+
+/** The PolicyError that compilePolicySet throws for these files (fails the test if it does not throw). */
+export function compileError(files: readonly PolicyFile[]): PolicyError {
+  try {
+    compilePolicySet(files);
+  } catch (error) {
+    expect(error).toBeInstanceOf(PolicyError);
+    return error as PolicyError;
+  }
+  throw new Error('expected compilePolicySet to throw');
+}

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PolicyError } from '../../src/policy/policy-error.js';
 import { compilePolicySet } from '../../src/policy/policy-set.js';
-import { demoRequest, demoSet, TUESDAY_10_UTC } from './policy-fixtures.js';
+import { compileError, demoRequest, demoSet, TUESDAY_10_UTC } from './policy-fixtures.js';
 
 const SCHEMA = `
 namespace ActionGate {
@@ -16,15 +15,6 @@ function withSchema(cedar: string, schema = SCHEMA) {
   return [...demoSet(cedar), { path: 'schema.cedarschema', text: schema }];
 }
 
-function compileError(files: ReturnType<typeof withSchema>): PolicyError {
-  try {
-    compilePolicySet(files);
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyError);
-    return error as PolicyError;
-  }
-  throw new Error('expected compilePolicySet to throw');
-}
 
 describe('compilePolicySet with schema.cedarschema', () => {
   describe('when the policies validate', () => {

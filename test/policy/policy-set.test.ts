@@ -1,20 +1,9 @@
 import { isAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import { describe, expect, it } from 'vitest';
-import { PolicyError } from '../../src/policy/policy-error.js';
-import type { PolicyFile } from '../../src/policy/policy-files.js';
 import { compilePolicySet } from '../../src/policy/policy-set.js';
 import { DIGEST_PATTERN, digestJson } from '../../src/request/digest.js';
-import { demoRequest, demoSet, PERMIT_TRANSFER, surfacesJson, TUESDAY_10_UTC } from './policy-fixtures.js';
+import { compileError, demoRequest, demoSet, PERMIT_TRANSFER, surfacesJson, TUESDAY_10_UTC } from './policy-fixtures.js';
 
-function compileError(files: PolicyFile[]): PolicyError {
-  try {
-    compilePolicySet(files);
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyError);
-    return error as PolicyError;
-  }
-  throw new Error('expected compilePolicySet to throw');
-}
 
 const FORBID_OVER_100 = `
 @id("demo.forbid-over-100")

@@ -10,14 +10,9 @@ import {
 } from '../../src/request/action-request.js';
 import { canonicalJson } from '../../src/request/canonical-json.js';
 import { RequestError } from '../../src/request/request-error.js';
+import { VALID_TRANSFER } from '../fixtures/requests.js';
 
-const VALID = {
-  idempotencyKey: 'pay-2026-11-24-0001',
-  actor: { id: 'agent-42', type: 'agent' },
-  surface: 'payments',
-  action: 'transfer',
-  target: { type: 'account', id: 'acct-7' },
-} as const satisfies ActionRequestInput;
+const VALID = VALID_TRANSFER;
 
 /** VALID with some fields replaced (or removed, with `undefined`), as an untyped input. */
 function withFields(fields: Record<string, unknown>): Record<string, unknown> {

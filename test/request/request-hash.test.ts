@@ -2,13 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseActionRequest, type ActionRequest, type ActionRequestInput } from '../../src/request/action-request.js';
 import { DIGEST_PATTERN, digestJson } from '../../src/request/digest.js';
 import { requestHash } from '../../src/request/request-hash.js';
+import { VALID_TRANSFER } from '../fixtures/requests.js';
 
 const VALID = {
-  idempotencyKey: 'pay-2026-11-24-0001',
-  actor: { id: 'agent-42', type: 'agent' },
-  surface: 'payments',
-  action: 'transfer',
-  target: { type: 'account', id: 'acct-7' },
+  ...VALID_TRANSFER,
   context: { amount: 120, currency: 'EUR', approvers: ['alice', 'bob'] },
   payload: { to: 'acct-9', memo: 'invoice 17' },
 } as const satisfies ActionRequestInput;
