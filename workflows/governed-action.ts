@@ -36,15 +36,17 @@ import {
 
 /** Default gate budget for a surface the registry does not name (it is SILENCEd anyway). */
 const DEFAULT_GATE_BUDGET_MS = 2_000;
-/** How long the decision receipt may take before the action is refused instead. */
-const STORE_BUDGET_MS = 5_000;
+/** The decision receipt gets this many attempts of this length before the action is refused instead. */
+const STORE_ATTEMPT_MS = 2_000;
+const STORE_ATTEMPTS = 3;
 
 const store = proxyLocalActivities<Activities>({
-  scheduleToCloseTimeout: STORE_BUDGET_MS,
-  startToCloseTimeout: STORE_BUDGET_MS,
-  // The attempt cap is what ends a fast-failing store: measured here, the local activity's
-  // schedule-to-close alone did not stop retries of attempts that fail at once.
-  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '1s', maximumAttempts: 5 },
+  startToCloseTimeout: STORE_ATTEMPT_MS,
+  scheduleToCloseTimeout: STORE_ATTEMPT_MS * STORE_ATTEMPTS,
+  // Measured with SDK 1.24: a local activity's schedule-to-close does not end its retries (fast
+  // failures went on past it, hung attempts were retried), so attempts and their length are
+  // what bound it.
+  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '1s', maximumAttempts: STORE_ATTEMPTS },
 });
 
 // Receipts that must not be lost (outcomes, refusals) fall back to a regular activity retried until
@@ -123,11 +125,12 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
   } else {
     mode = begin.surface?.mode ?? 'enforce';
     const budgetMs = begin.surface?.budgetMs ?? DEFAULT_GATE_BUDGET_MS;
+    // One attempt: the budget is the whole gate, retries included. authorize returns every
+    // refusal as a value, so a throw is a fault and a retry could only overrun the budget.
     const gate = proxyLocalActivities<Activities>({
       scheduleToCloseTimeout: budgetMs,
       startToCloseTimeout: budgetMs,
-      // authorize returns refusals as values; it only throws on a fault, retried at most twice.
-      retry: { initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '500ms', maximumAttempts: 3 },
+      retry: { maximumAttempts: 1 },
     });
     try {
       policyDecision = await gate.authorize({ request, digest: begin.digest, now: now() });

@@ -3,11 +3,15 @@ import { resolve } from 'node:path';
 /** Everything the CLI reads from the environment, resolved once and passed down. */
 export interface ActionGateConfig {
   temporalAddress: string;
+  /** True when TEMPORAL_ADDRESS was set: `start` then uses that server instead of starting one. */
+  temporalAddressSet: boolean;
   temporalNamespace: string;
   taskQueue: string;
   /** Undefined when DATABASE_URL is not set; commands that need it say so. */
   databaseUrl: string | undefined;
   policiesDir: string;
+  /** Local state of `actiongate start` (Temporal SQLite file, Postgres data). */
+  dataDir: string;
 }
 
 export const ENVIRONMENT_HELP = `Environment:
@@ -15,15 +19,18 @@ export const ENVIRONMENT_HELP = `Environment:
   TEMPORAL_NAMESPACE     Temporal namespace (default default)
   DATABASE_URL           Postgres connection string, e.g. postgres://user:pw@localhost:5432/actiongate
   ACTIONGATE_TASK_QUEUE  task queue of the governed-action workflow (default actiongate)
-  ACTIONGATE_POLICIES    policy directory (default ./policies)`;
+  ACTIONGATE_POLICIES    policy directory (default ./policies)
+  ACTIONGATE_DATA_DIR    local state of \`actiongate start\` (default ./.actiongate)`;
 
 export function resolveConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): ActionGateConfig {
   return {
     temporalAddress: nonEmpty(env.TEMPORAL_ADDRESS) ?? 'localhost:7233',
+    temporalAddressSet: nonEmpty(env.TEMPORAL_ADDRESS) !== undefined,
     temporalNamespace: nonEmpty(env.TEMPORAL_NAMESPACE) ?? 'default',
     taskQueue: nonEmpty(env.ACTIONGATE_TASK_QUEUE) ?? 'actiongate',
     databaseUrl: nonEmpty(env.DATABASE_URL),
     policiesDir: resolve(cwd, nonEmpty(env.ACTIONGATE_POLICIES) ?? './policies'),
+    dataDir: resolve(cwd, nonEmpty(env.ACTIONGATE_DATA_DIR) ?? './.actiongate'),
   };
 }
 

@@ -4,6 +4,7 @@ import { ActionGateError } from '../errors.js';
 import { CliError } from './cli-error.js';
 import { ENVIRONMENT_HELP, resolveConfig } from './config.js';
 import { DB_MIGRATE_HELP, dbMigrateCommand } from './commands/db-migrate.js';
+import { START_HELP, startCommand } from './commands/start.js';
 import { SUBMIT_HELP, submitCommand } from './commands/submit.js';
 import { WORKER_HELP, workerCommand } from './commands/worker.js';
 
@@ -12,6 +13,7 @@ const MAIN_HELP = `Usage: actiongate <command> [options]
 A deterministic policy gate in front of every external action an agent takes.
 
 Commands:
+  start [--once]      start Temporal, Postgres and a worker on this machine and run a demo
   worker              run a worker (workflow + authorize, receipt and dispatch activities)
   submit [FILE|-]     submit one ActionRequest and print the result as JSON
   db migrate          apply the database migrations
@@ -26,7 +28,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     args: argv,
     allowPositionals: true,
     strict: false,
-    options: { help: { type: 'boolean', short: 'h' }, 'no-wait': { type: 'boolean' } },
+    options: { help: { type: 'boolean', short: 'h' }, 'no-wait': { type: 'boolean' }, once: { type: 'boolean' } },
   });
   const [command, ...rest] = positionals;
   const help = values.help === true;
@@ -35,6 +37,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     case undefined:
       process.stdout.write(`${MAIN_HELP}\n`);
       return help ? 0 : 2;
+    case 'start':
+      if (help) return printHelp(START_HELP);
+      rejectUnknown(values, ['once'], 'start');
+      return startCommand(config, { once: values.once === true }, { out: (line) => process.stdout.write(`${line}\n`), log });
     case 'worker':
       if (help) return printHelp(WORKER_HELP);
       rejectUnknown(values, [], 'worker');

@@ -1,0 +1,153 @@
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
+import pg from 'pg';
+import { ActionGateClient } from '../../client/actiongate-client.js';
+import { ConnectorRegistry, defineConnector } from '../../connectors/connector.js';
+import { httpConnector } from '../../connectors/http-connector.js';
+import { demoScenario } from '../../demo/demo-scenario.js';
+import { renderDemoTable } from '../../demo/demo-table.js';
+import { startRecordingHttpServer } from '../../demo/recording-http-server.js';
+import { runDemo } from '../../demo/run-demo.js';
+import { slowPolicySource } from '../../demo/slow-policy-source.js';
+import { startLocalStack } from '../../devstack/local-stack.js';
+import { loadStaticPolicySource } from '../../policy/policy-source.js';
+import { migrate } from '../../store/migrate.js';
+import { PgReceiptStore } from '../../store/receipt-store.js';
+import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
+import { WORKFLOWS_PATH, createActionGateWorker } from '../../worker/actiongate-worker.js';
+import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
+
+export const START_HELP = `Usage: actiongate start [--once]   (npm start -- [--once])
+
+Starts ActionGate on this machine and runs a scripted demo against it:
+  - Temporal: TEMPORAL_ADDRESS if set, else a Temporal dev server (UI on http://localhost:8233,
+    state in ACTIONGATE_DATA_DIR/temporal.sqlite), installing the Temporal CLI if missing;
+  - Postgres: DATABASE_URL if set, else an embedded Postgres with its data in ACTIONGATE_DATA_DIR;
+  - a worker with the policies in ACTIONGATE_POLICIES, and a demo external system on localhost
+    that records what each surface's connector sends it.
+The demo submits a permitted payment, a denied one, an unknown surface, a duplicate, and a
+payment through a gate whose policy store hangs (DENY gate_timeout), then prints a table and
+the Temporal UI link. It then keeps running until Ctrl-C.
+
+Options:
+  --once   run the demo, shut down and exit (0 when every outcome was the expected one)
+
+${ENVIRONMENT_HELP}`;
+
+const TOOLS_DIR = fileURLToPath(new URL('../../../.tools', import.meta.url));
+/** The slow demo gate's policy store answers after this; the sample surfaces' budget is 2 s. */
+const SLOW_POLICY_STORE_MS = 3_000;
+
+export async function startCommand(
+  config: ActionGateConfig,
+  options: { once: boolean },
+  io: { out: (line: string) => void; log: (line: string) => void },
+): Promise<number> {
+  const started = performance.now();
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  io.log(`starting ActionGate (state in ${config.dataDir})`);
+  // The demo's table is the output; the SDK's own lines only when something is wrong.
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+  });
+
+  const stack = await startLocalStack({
+    dataDir: config.dataDir,
+    toolsDir: TOOLS_DIR,
+    namespace: config.temporalNamespace,
+    ...(config.temporalAddressSet ? { temporalAddress: config.temporalAddress } : {}),
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    log: io.log,
+  });
+  const cleanups: Array<() => Promise<unknown>> = [() => stack.stop()];
+  const cleanup = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => io.log(`stopping: ${(err as Error).message}`));
+  };
+
+  try {
+    const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 10 });
+    pool.on('error', () => undefined);
+    cleanups.push(() => pool.end());
+    const migrated = await migrate(pool);
+    if (migrated.applied.length > 0) io.log(`applied migrations: ${migrated.applied.join(', ')}`);
+
+    const connection = await Connection.connect({ address: stack.temporalAddress });
+    cleanups.push(() => connection.close());
+    await ensureSearchAttributes(connection, stack.namespace);
+
+    const { source, set, error } = await loadStaticPolicySource(config.policiesDir);
+    if (error) io.log(`POLICIES UNAVAILABLE from ${config.policiesDir}: ${error.message} — every action will be SILENCE`);
+    else if (set) io.log(`policies ${set.digest} loaded from ${config.policiesDir}`);
+
+    const sink = await startRecordingHttpServer();
+    cleanups.push(() => sink.close());
+    const surfaces = set ? Object.keys(set.registry.surfaces) : [];
+    const connectors = new ConnectorRegistry(surfaces.map((s) => defineConnector(s, httpConnector({ url: sink.url(`/${s}`) }))));
+    io.log(`demo external system on ${sink.url('/')} (stands in for the systems each surface's connector calls)`);
+
+    const workerConnection = await NativeConnection.connect({ address: stack.temporalAddress });
+    cleanups.push(() => workerConnection.close());
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet(io.log) });
+    const store = new PgReceiptStore(pool);
+    const slowQueue = `${config.taskQueue}-demo-slow-gate`;
+    const workers: Worker[] = await Promise.all([
+      createActionGateWorker({ connection: workerConnection, namespace: stack.namespace, taskQueue: config.taskQueue, workflowBundle, policies: source, store, connectors }),
+      createActionGateWorker({
+        connection: workerConnection,
+        namespace: stack.namespace,
+        taskQueue: slowQueue,
+        workflowBundle,
+        policies: slowPolicySource(source, SLOW_POLICY_STORE_MS),
+        store,
+        connectors,
+      }),
+    ]);
+    const running = Promise.all(workers.map((w) => w.run()));
+    cleanups.push(async () => {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await running;
+    });
+    io.log(`worker polling task queue ${config.taskQueue} (and ${slowQueue} for the demo's slow gate), ready after ${elapsed()}`);
+
+    const client = new Client({ connection, namespace: stack.namespace });
+    const runId = `demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`;
+    const steps = demoScenario(runId);
+    io.out(`\nDemo ${runId}: ${steps.length} governed actions\n`);
+    const rows = await runDemo(steps, {
+      gates: {
+        normal: new ActionGateClient({ client, taskQueue: config.taskQueue }),
+        slow: new ActionGateClient({ client, taskQueue: slowQueue }),
+      },
+      callsFor: (key) => sink.callsFor(key).length,
+      progress: (line) => io.log(line),
+    });
+    io.out(`\n${renderDemoTable(rows)}\n`);
+    const mismatches = rows.filter((r) => r.outcome !== r.expected);
+    if (rows[0]) io.out(`start-up to first decision: ${((rows[0].decidedAt - started) / 1000).toFixed(1)} s`);
+    if (stack.uiUrl) {
+      const query = encodeURIComponent(`WorkflowId STARTS_WITH "${runId}"`);
+      io.out(`Temporal UI, this demo's workflows: ${stack.uiUrl}/namespaces/${stack.namespace}/workflows?query=${query}`);
+    } else {
+      io.out(`Find this demo's workflows in your Temporal UI with: WorkflowId STARTS_WITH "${runId}"`);
+    }
+    if (mismatches.length > 0) io.out(`UNEXPECTED: ${mismatches.map((r) => `#${r.step} ${r.outcome} (expected ${r.expected})`).join('; ')}`);
+
+    if (options.once) return mismatches.length === 0 ? 0 : 1;
+
+    io.out(`\nActionGate is running. Submit your own actions from another terminal:
+  TEMPORAL_ADDRESS=${stack.temporalAddress} npx actiongate submit request.json
+Dispatches go to the demo external system. Ctrl-C stops everything.`);
+    await running; // the Temporal runtime shuts the workers down on SIGINT/SIGTERM
+    io.log('stopping');
+    return 0;
+  } finally {
+    await cleanup();
+  }
+}
+
+function quiet(log: (line: string) => void) {
+  const none = () => undefined;
+  return { log: none, trace: none, debug: none, info: none, warn: (m: string) => log(`bundler: ${m}`), error: (m: string) => log(`bundler: ${m}`) };
+}

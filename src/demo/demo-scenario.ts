@@ -1,0 +1,74 @@
+import type { Outcome } from '../policy/decision.js';
+import type { ActionRequest } from '../request/action-request.js';
+
+/** Which worker a step goes to: the normal gate, or one whose policy store hangs on purpose. */
+export type DemoGate = 'normal' | 'slow';
+
+export interface DemoStep {
+  title: string;
+  gate: DemoGate;
+  request: ActionRequest;
+  /** What the sample policies should answer; the demo flags any difference. */
+  expected: Outcome;
+  /** The same request as an earlier step: it must get that answer and cause no new dispatch. */
+  repeatOf?: number;
+}
+
+/**
+ * The scripted scenario: a permit, a denial, an unknown surface, a duplicate, a gate timeout,
+ * and one action on each other sample surface. Keys start with `runId`, so a run's workflows
+ * can be found together in the Temporal UI and a second run never collides with the first.
+ */
+export function demoScenario(runId: string): DemoStep[] {
+  const key = (name: string) => `${runId}-${name}`;
+  const payment = (name: string, amount: number): ActionRequest => ({
+    idempotencyKey: key(name),
+    actor: { id: 'agent-42', type: 'agent' },
+    surface: 'payments',
+    action: 'transfer',
+    target: { type: 'account', id: 'acct-7' },
+    context: { amount, currency: 'EUR' },
+    payload: { amount, currency: 'EUR', to: 'acct-7' },
+  });
+  const first = payment('payment-small', 12_000);
+  return [
+    { title: 'payment of 120.00 EUR by an agent', gate: 'normal', request: first, expected: 'PERMIT' },
+    { title: 'payment of 5,000.00 EUR by an agent', gate: 'normal', request: payment('payment-large', 500_000), expected: 'DENY' },
+    {
+      title: 'action on a surface nobody registered',
+      gate: 'normal',
+      request: { ...payment('unknown-surface', 100), surface: 'crypto-trades', action: 'buy' },
+      expected: 'SILENCE',
+    },
+    { title: 'the first payment, submitted again', gate: 'normal', request: first, expected: 'PERMIT', repeatOf: 0 },
+    {
+      title: 'restricted data exported to a partner',
+      gate: 'normal',
+      request: {
+        idempotencyKey: key('export-restricted'),
+        actor: { id: 'agent-analyst', type: 'agent' },
+        surface: 'data-exports',
+        action: 'export',
+        target: { type: 'dataset', id: 'customers.pii' },
+        context: { classification: 'restricted', destination: 'partner' },
+        payload: { dataset: 'customers.pii', to: 'partner-sftp' },
+      },
+      expected: 'DENY',
+    },
+    {
+      title: 'email to 40 customers by an agent',
+      gate: 'normal',
+      request: {
+        idempotencyKey: key('message-email'),
+        actor: { id: 'agent-support', type: 'agent' },
+        surface: 'customer-messages',
+        action: 'send',
+        target: { type: 'customer-segment', id: 'open-tickets-eu' },
+        context: { channel: 'email', recipient_count: 40 },
+        payload: { template: 'ticket-update', segment: 'open-tickets-eu' },
+      },
+      expected: 'PERMIT',
+    },
+    { title: 'payment while the policy store hangs', gate: 'slow', request: payment('payment-slow-gate', 12_000), expected: 'DENY' },
+  ];
+}
