@@ -12,10 +12,35 @@ export const WORKER_HELP = `Usage: actiongate worker
 
 Runs an ActionGate worker until SIGINT or SIGTERM, then finishes in-flight tasks and exits.
 At start it applies database migrations, registers the search attributes ActionSurface,
-ActionOutcome, ActionActor and PolicyDigest, and loads the policies. Policies that cannot be
+ActionOutcome, ActionActor and PolicyDigest (waiting up to 60 s for a Temporal server or
+namespace that is still starting), and loads the policies. Policies that cannot be
 loaded do not stop the worker: every action is then answered SILENCE (policy_unavailable).
 
 ${ENVIRONMENT_HELP}`;
+
+/** A server (or namespace) that is still starting answers UNAVAILABLE or NOT_FOUND for a while. */
+const TEMPORAL_STARTUP_WAIT_MS = 60_000;
+
+async function registerSearchAttributes(config: ActionGateConfig, log: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + TEMPORAL_STARTUP_WAIT_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { connection } = await connectClient(config);
+      try {
+        const added = await ensureSearchAttributes(connection, config.temporalNamespace);
+        if (added.length > 0) log(`registered search attributes: ${added.join(', ')}`);
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      const message = (err as Error).message.split('\n')[0];
+      log(`Temporal not ready (attempt ${attempt}: ${message}); retrying for up to ${TEMPORAL_STARTUP_WAIT_MS / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * attempt)));
+    }
+  }
+}
 
 export async function workerCommand(config: ActionGateConfig, log: (line: string) => void): Promise<number> {
   const pool = await connectDatabase(config);
@@ -31,13 +56,7 @@ export async function workerCommand(config: ActionGateConfig, log: (line: string
       log(`policies ${set.digest} loaded from ${config.policiesDir}: surfaces ${Object.keys(set.registry.surfaces).sort().join(', ')}`);
     }
 
-    const { connection: clientConnection } = await connectClient(config);
-    try {
-      const added = await ensureSearchAttributes(clientConnection, config.temporalNamespace);
-      if (added.length > 0) log(`registered search attributes: ${added.join(', ')}`);
-    } finally {
-      await clientConnection.close();
-    }
+    await registerSearchAttributes(config, log);
 
     const connection = await connectWorker(config);
     try {

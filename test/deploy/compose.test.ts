@@ -1,0 +1,460 @@
+// The production shape (docker-compose.yml, Dockerfile, deploy/) checked statically. No Docker
+// engine runs where this project is built and tested, so nothing here starts a container or runs
+// `docker compose config`: it reads the files and checks them against each other and against the
+// CLI's environment contract (src/cli/config.ts).
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, posix, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ENVIRONMENT_HELP, resolveConfig } from '../../src/cli/config.js';
+import { REPO_ROOT } from '../support/paths.js';
+
+type Scalar = string | number | boolean | null;
+
+interface ComposeService {
+  image?: string;
+  build?: string | { context?: string; dockerfile?: string };
+  command?: string | string[];
+  entrypoint?: string | string[];
+  environment?: Record<string, Scalar> | string[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  ports?: Array<string | number | { target: number; published?: string | number; host_ip?: string }>;
+  volumes?: Array<string | { type?: string; source?: string; target: string }>;
+  healthcheck?: { test?: string | string[] };
+  restart?: string;
+}
+
+interface ComposeFile {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+const COMPOSE_TEXT = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
+const COMPOSE = parse(COMPOSE_TEXT) as ComposeFile;
+const SERVICES = COMPOSE.services;
+const DOCKERFILE = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+
+/** Variables the CLI only reads for `actiongate start` (the all-in-one local demo). */
+const START_ONLY_VARIABLES = ['ACTIONGATE_DATA_DIR'];
+
+/** `${NAME:-default}`: the only interpolation this file uses, so it works with no .env at all. */
+const INTERPOLATION = /\$\{([A-Z_][A-Z0-9_]*):-([^}]*)\}/g;
+
+function service(name: string): ComposeService {
+  const found = SERVICES[name];
+  if (!found) throw new Error(`docker-compose.yml has no service ${name}`);
+  return found;
+}
+
+/** The value as `docker compose` would use it with no variables set: every default applied. */
+function interpolated(value: string): string {
+  return value.replace(INTERPOLATION, (_match, _name: string, fallback: string) => fallback);
+}
+
+function environment(svc: ComposeService): Record<string, string> {
+  const env = svc.environment ?? {};
+  const entries = Array.isArray(env)
+    ? env.map((line) => {
+        const eq = line.indexOf('=');
+        return eq < 0 ? [line, ''] : [line.slice(0, eq), line.slice(eq + 1)];
+      })
+    : Object.entries(env).map(([k, v]) => [k, v === null ? '' : String(v)]);
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+function dependencies(svc: ComposeService): Record<string, string> {
+  const deps = svc.depends_on ?? {};
+  if (Array.isArray(deps)) return Object.fromEntries(deps.map((d) => [d, 'service_started']));
+  return Object.fromEntries(Object.entries(deps).map(([d, spec]) => [d, spec.condition ?? 'service_started']));
+}
+
+interface Published {
+  hostIp: string;
+  published: number | undefined;
+  target: number;
+}
+
+function published(svc: ComposeService): Published[] {
+  return (svc.ports ?? []).map((port) => {
+    if (typeof port === 'object') {
+      return { hostIp: port.host_ip ?? '', published: port.published === undefined ? undefined : Number(port.published), target: port.target };
+    }
+    const parts = String(port).replace(/\/(tcp|udp)$/, '').split(':');
+    const target = Number(parts.at(-1));
+    if (parts.length === 3) return { hostIp: parts[0] ?? '', published: Number(parts[1]), target };
+    if (parts.length === 2) return { hostIp: '', published: Number(parts[0]), target };
+    return { hostIp: '', published: undefined, target };
+  });
+}
+
+interface Mount {
+  source: string;
+  target: string;
+  bind: boolean;
+}
+
+function mounts(svc: ComposeService): Mount[] {
+  return (svc.volumes ?? []).map((volume) => {
+    if (typeof volume === 'object') {
+      return { source: volume.source ?? '', target: volume.target, bind: volume.type === 'bind' };
+    }
+    const [source = '', target = ''] = volume.split(':');
+    return { source, target, bind: source.startsWith('.') || source.startsWith('/') };
+  });
+}
+
+/** The repository file a path inside the container comes from, through the service's bind mounts. */
+function hostPathOf(svc: ComposeService, containerPath: string): string {
+  for (const mount of mounts(svc).filter((m) => m.bind)) {
+    const rest = posix.relative(mount.target, containerPath);
+    if (rest === '' || (!rest.startsWith('..') && !posix.isAbsolute(rest))) return resolve(REPO_ROOT, mount.source, rest);
+  }
+  throw new Error(`${containerPath} is not bind-mounted from the repository`);
+}
+
+function argv(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : value.split(/\s+/).filter(Boolean);
+}
+
+/** Which environment variables resolveConfig reads, observed by handing it a recording env. */
+function variablesTheCliReads(): string[] {
+  const read = new Set<string>();
+  const recorder = new Proxy({} as NodeJS.ProcessEnv, {
+    get(_target, key) {
+      if (typeof key === 'string') read.add(key);
+      return undefined;
+    },
+  });
+  resolveConfig(recorder, REPO_ROOT);
+  return [...read].sort();
+}
+
+function documentedVariables(): string[] {
+  return [...ENVIRONMENT_HELP.matchAll(/^\s+([A-Z][A-Z0-9_]+)\s/gm)].map((m) => m[1] as string).sort();
+}
+
+/** Every string value in the parsed file (keys too), so comments are left out. */
+function allStrings(node: unknown): string[] {
+  if (typeof node === 'string') return [node];
+  if (Array.isArray(node)) return node.flatMap(allStrings);
+  if (node && typeof node === 'object') return Object.entries(node).flatMap(([k, v]) => [k, ...allStrings(v)]);
+  return [];
+}
+
+interface DockerInstruction {
+  keyword: string;
+  args: string;
+}
+
+function dockerInstructions(text: string): DockerInstruction[] {
+  return text
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const [keyword = '', ...rest] = line.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+const INSTRUCTIONS = dockerInstructions(DOCKERFILE);
+
+function copiedSources(): string[] {
+  return INSTRUCTIONS.filter((i) => i.keyword === 'COPY' && !i.args.includes('--from='))
+    .flatMap((i) => i.args.split(/\s+/).filter((a) => !a.startsWith('--')).slice(0, -1))
+    .map((source) => source.replace(/\/$/, ''));
+}
+
+function runtimeSourceFiles(): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (/\.(ts|js|mjs)$/.test(name)) files.push(path);
+    }
+  };
+  for (const dir of ['bin', 'src', 'workflows', 'activities']) walk(join(REPO_ROOT, dir));
+  return files;
+}
+
+/** Module specifiers the code loads at run time (type-only imports are erased, so left out). */
+function runtimeSpecifiers(file: string): string[] {
+  const code = readFileSync(file, 'utf8').replace(/^\s*(import|export)\s+type\s[^;]*;/gm, '');
+  return [...code.matchAll(/\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm)].map(
+    (m) => (m[1] ?? m[2] ?? m[3]) as string,
+  );
+}
+
+describe('when docker-compose.yml is read', () => {
+  it('has Postgres, the Temporal schema and namespace jobs, the server, the UI and the worker', () => {
+    expect(Object.keys(SERVICES).sort()).toEqual(
+      ['actiongate-worker', 'postgres', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui'].sort(),
+    );
+  });
+
+  it('uses the current Temporal images, never the deprecated auto-setup one', () => {
+    // In any value, not just `image:` (a comment may still name it, to say it is not used).
+    for (const value of allStrings(COMPOSE)) expect(value).not.toMatch(/temporalio\/auto-setup/);
+    expect(service('temporal').image).toMatch(/^temporalio\/server:/);
+    expect(service('temporal-schema').image).toMatch(/^temporalio\/admin-tools:/);
+    expect(service('temporal-namespace').image).toMatch(/^temporalio\/admin-tools:/);
+    expect(service('temporal-ui').image).toMatch(/^temporalio\/ui:/);
+    expect(service('postgres').image).toMatch(/^postgres:\d+/);
+  });
+
+  it('pins every image to a tag other than latest', () => {
+    for (const [name, svc] of Object.entries(SERVICES)) {
+      if (svc.build !== undefined && svc.image === undefined) continue;
+      const image = svc.image ?? '';
+      const tag = /^[a-z0-9._/-]+:([A-Za-z0-9_][A-Za-z0-9_.-]*)$/.exec(image)?.[1];
+      expect(tag, `${name}: ${image}`).toBeDefined();
+      expect(tag, `${name}: ${image}`).not.toBe('latest');
+    }
+  });
+
+  it('applies the schema with the same Temporal version as the server runs', () => {
+    const version = (image: string | undefined) => image?.split(':')[1];
+    expect(version(service('temporal-schema').image)).toBe(version(service('temporal').image));
+    expect(version(service('temporal-namespace').image)).toBe(version(service('temporal').image));
+  });
+
+  it('publishes only the UI (8080) and the Temporal frontend (7233), on loopback; Postgres stays internal', () => {
+    const publishedPorts = Object.fromEntries(
+      Object.entries(SERVICES)
+        .filter(([, svc]) => (svc.ports ?? []).length > 0)
+        .map(([name, svc]) => [name, published(svc)]),
+    );
+    expect(publishedPorts).toEqual({
+      'temporal-ui': [{ hostIp: '127.0.0.1', published: 8080, target: 8080 }],
+      temporal: [{ hostIp: '127.0.0.1', published: 7233, target: 7233 }],
+    });
+  });
+
+  it('orders start-up: Postgres healthy, schema applied, server healthy, namespace created, then the worker', () => {
+    expect(dependencies(service('temporal-schema'))).toEqual({ postgres: 'service_healthy' });
+    expect(dependencies(service('temporal'))).toEqual({ 'temporal-schema': 'service_completed_successfully' });
+    expect(dependencies(service('temporal-namespace'))).toEqual({ temporal: 'service_healthy' });
+    expect(dependencies(service('temporal-ui'))).toEqual({ temporal: 'service_healthy' });
+    expect(dependencies(service('actiongate-worker'))).toEqual({
+      postgres: 'service_healthy',
+      temporal: 'service_healthy',
+      'temporal-namespace': 'service_completed_successfully',
+    });
+  });
+
+  it('gives every service that others wait on as healthy a healthcheck, and Postgres a pg_isready one', () => {
+    for (const svc of Object.values(SERVICES)) {
+      for (const [dep, condition] of Object.entries(dependencies(svc))) {
+        expect(SERVICES[dep], dep).toBeDefined();
+        if (condition === 'service_healthy') expect(SERVICES[dep]?.healthcheck?.test, dep).toBeDefined();
+      }
+    }
+    expect(argv(service('postgres').healthcheck?.test)).toContain('pg_isready');
+  });
+
+  it('runs the one-shot jobs once and keeps the long-running services up', () => {
+    for (const name of ['temporal-schema', 'temporal-namespace']) expect(service(name).restart ?? 'no').toBe('no');
+    for (const name of ['postgres', 'temporal', 'temporal-ui', 'actiongate-worker']) expect(service(name).restart).toBe('unless-stopped');
+  });
+
+  it('mounts only files that exist in the repository, and declares its named volumes', () => {
+    for (const [name, svc] of Object.entries(SERVICES)) {
+      for (const mount of mounts(svc)) {
+        if (mount.bind) {
+          const host = resolve(REPO_ROOT, mount.source);
+          expect(relative(REPO_ROOT, host).startsWith('..'), `${name}: ${mount.source}`).toBe(false);
+          expect(existsSync(host), `${name}: ${mount.source}`).toBe(true);
+        } else {
+          expect(Object.keys(COMPOSE.volumes ?? {}), `${name}: ${mount.source}`).toContain(mount.source);
+        }
+      }
+    }
+  });
+
+  it('uses only ${NAME:-default} interpolation, and every secret default is a visible placeholder', () => {
+    for (const value of allStrings(COMPOSE)) {
+      expect(value.replace(INTERPOLATION, ''), value).not.toContain('$');
+    }
+    const secrets = [...COMPOSE_TEXT.matchAll(INTERPOLATION)].filter((m) => /PASSWORD|PWD|SECRET|TOKEN/.test(m[1] as string));
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const [, name, fallback] of secrets) expect(fallback, name).toMatch(/dev-only-change-me$/);
+    for (const svc of Object.values(SERVICES)) {
+      for (const [key, value] of Object.entries(environment(svc))) {
+        if (/PASSWORD|PWD/.test(key)) expect(value, key).toMatch(/^\$\{[A-Z_]+:-[^}]+\}$/);
+      }
+    }
+  });
+});
+
+describe('when the worker service is configured', () => {
+  const worker = service('actiongate-worker');
+  const env = environment(worker);
+
+  it('is built from the repository Dockerfile and runs `actiongate worker`', () => {
+    const build = typeof worker.build === 'string' ? { context: worker.build } : (worker.build ?? {});
+    expect(build.context).toBe('.');
+    expect(existsSync(join(REPO_ROOT, build.dockerfile ?? 'Dockerfile'))).toBe(true);
+    expect(argv(worker.command)).toEqual(['worker']);
+    expect(worker.entrypoint).toBeUndefined();
+  });
+
+  it('sets exactly the variables the CLI reads, less the ones only `actiongate start` uses', () => {
+    const read = variablesTheCliReads();
+    expect(read).toEqual(documentedVariables());
+    for (const startOnly of START_ONLY_VARIABLES) {
+      expect(read).toContain(startOnly);
+      expect(ENVIRONMENT_HELP).toMatch(new RegExp(`^\\s+${startOnly}\\s.*\`actiongate start\``, 'm'));
+    }
+    expect(Object.keys(env).sort()).toEqual(read.filter((name) => !START_ONLY_VARIABLES.includes(name)));
+  });
+
+  it('reaches Temporal at the server service, on the port the frontend listens on', () => {
+    for (const svc of [worker, service('temporal-ui'), service('temporal-namespace')]) {
+      const [host, port] = (environment(svc).TEMPORAL_ADDRESS ?? '').split(':');
+      expect(host).toBe('temporal');
+      expect(Number(port)).toBe(7233);
+    }
+    expect(published(service('temporal')).map((p) => p.target)).toContain(7233);
+  });
+
+  it('reaches Postgres at the postgres service, as the actiongate role, in the actiongate database', () => {
+    const url = new URL(interpolated(env.DATABASE_URL ?? ''));
+    expect(url.protocol).toBe('postgres:');
+    expect(url.hostname).toBe('postgres');
+    expect(SERVICES[url.hostname]).toBeDefined();
+    expect(url.port).toBe('5432');
+    expect(url.pathname).toBe('/actiongate');
+    expect(url.username).toBe('actiongate');
+    // The password the init script gives the role, through the same variable and default.
+    const postgresEnv = environment(service('postgres'));
+    expect(env.DATABASE_URL).toContain(`:${postgresEnv.ACTIONGATE_DB_PASSWORD}@`);
+    expect(decodeURIComponent(url.password)).toBe(interpolated(postgresEnv.ACTIONGATE_DB_PASSWORD ?? ''));
+  });
+
+  it('uses the namespace the namespace job creates, and the policies baked into the image', () => {
+    expect(env.TEMPORAL_NAMESPACE).toBe(environment(service('temporal-namespace')).NAMESPACE);
+    expect(interpolated(env.TEMPORAL_NAMESPACE ?? '')).toBe('default');
+    expect(env.ACTIONGATE_POLICIES).toBe('/app/policies');
+    expect(env.ACTIONGATE_TASK_QUEUE).toBe('actiongate');
+  });
+});
+
+describe('when Temporal is set up on Postgres', () => {
+  const server = service('temporal');
+  const serverEnv = environment(server);
+  const schema = service('temporal-schema');
+  const schemaEnv = environment(schema);
+  const initDir = hostPathOf(service('postgres'), '/docker-entrypoint-initdb.d');
+  const initSql = readdirSync(initDir)
+    .filter((f) => /\.(sh|sql)$/.test(f))
+    .map((f) => readFileSync(join(initDir, f), 'utf8'))
+    .join('\n');
+
+  it('creates the actiongate database and its own role in the Postgres init script', () => {
+    expect(initSql).toMatch(/CREATE ROLE actiongate LOGIN PASSWORD :'actiongate_password'/);
+    expect(initSql).toMatch(/CREATE DATABASE actiongate OWNER actiongate;/);
+  });
+
+  it('creates the databases and role that the server and the schema job use', () => {
+    expect(serverEnv.DB).toBe('postgres12');
+    expect(serverEnv.POSTGRES_SEEDS).toBe('postgres');
+    expect(serverEnv.DB_PORT).toBe('5432');
+    for (const db of [serverEnv.DBNAME, serverEnv.VISIBILITY_DBNAME]) {
+      expect(initSql).toMatch(new RegExp(`CREATE DATABASE ${db} OWNER ${serverEnv.POSTGRES_USER};`));
+    }
+    expect(initSql).toMatch(new RegExp(`CREATE ROLE ${serverEnv.POSTGRES_USER} LOGIN PASSWORD`));
+    expect(schemaEnv.SQL_HOST).toBe(serverEnv.POSTGRES_SEEDS);
+    expect(schemaEnv.SQL_PORT).toBe(serverEnv.DB_PORT);
+    expect(schemaEnv.SQL_USER).toBe(serverEnv.POSTGRES_USER);
+    expect(schemaEnv.SQL_PASSWORD).toBe(serverEnv.POSTGRES_PWD);
+    expect(environment(service('postgres')).TEMPORAL_DB_PASSWORD).toBe(serverEnv.POSTGRES_PWD);
+  });
+
+  it('sets up and updates both the default and the visibility schema with temporal-sql-tool', () => {
+    const script = readFileSync(hostPathOf(schema, argv(schema.entrypoint).at(-1) ?? ''), 'utf8');
+    expect(script).toMatch(/temporal-sql-tool --plugin postgres12 /);
+    expect(script).toContain('SCHEMA_ROOT=/etc/temporal/schema/postgresql/v12');
+    for (const [db, dir] of [
+      [serverEnv.DBNAME, 'temporal'],
+      [serverEnv.VISIBILITY_DBNAME, 'visibility'],
+    ]) {
+      expect(script).toContain(`--db ${db} setup-schema -v 0.0`);
+      expect(script).toContain(`--db ${db} update-schema -d "$SCHEMA_ROOT/${dir}/versioned"`);
+    }
+  });
+
+  it('creates the namespace idempotently with the Temporal CLI, and waits until it is usable', () => {
+    const job = service('temporal-namespace');
+    const script = readFileSync(hostPathOf(job, argv(job.entrypoint).at(-1) ?? ''), 'utf8');
+    expect(script).toContain('temporal operator cluster health');
+    expect(script).toContain('temporal operator namespace describe');
+    expect(script).toContain('temporal operator namespace create');
+    // Completed only once the namespace answers the worker's first call (no NOT_FOUND window).
+    expect(script).toContain('temporal operator search-attribute list');
+  });
+
+  it('loads a dynamic config from the repository that enables Update-With-Start', () => {
+    const path = hostPathOf(server, serverEnv.DYNAMIC_CONFIG_FILE_PATH ?? '');
+    expect(existsSync(path)).toBe(true);
+    const config = parse(readFileSync(path, 'utf8')) as Record<string, Array<{ value: unknown; constraints?: unknown }>>;
+    const entries = config['frontend.enableExecuteMultiOperation'] ?? [];
+    expect(entries.some((e) => e.value === true && (e.constraints === undefined || Object.keys(e.constraints as object).length === 0))).toBe(true);
+    expect(entries.some((e) => e.value !== true)).toBe(false);
+  });
+});
+
+describe('when the Dockerfile is read', () => {
+  it('builds on a pinned Node 20 slim image', () => {
+    const from = INSTRUCTIONS.filter((i) => i.keyword === 'FROM').map((i) => i.args);
+    expect(from).toHaveLength(1);
+    expect(from[0]).toMatch(/^node:20[\w.-]*-slim$/);
+  });
+
+  it('installs only runtime dependencies, and the runtime code imports nothing else', () => {
+    const run = INSTRUCTIONS.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
+    expect(run).toMatch(/\bnpm ci\b[^\n]*--omit=dev/);
+    expect(run).not.toMatch(/--omit=optional|--no-optional/);
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    for (const file of runtimeSourceFiles()) {
+      for (const specifier of runtimeSpecifiers(file)) {
+        if (specifier.startsWith('.') || specifier.startsWith('node:')) continue;
+        const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] as string);
+        expect(Object.keys(pkg.dependencies), `${relative(REPO_ROOT, file)} imports ${specifier}`).toContain(name);
+      }
+    }
+  });
+
+  it('copies the policies and every directory the runtime code loads from', () => {
+    const copied = copiedSources();
+    for (const needed of ['package.json', 'package-lock.json', 'bin', 'src', 'workflows', 'activities', 'policies']) {
+      expect(copied).toContain(needed);
+    }
+    for (const file of runtimeSourceFiles()) {
+      for (const specifier of runtimeSpecifiers(file).filter((s) => s.startsWith('.'))) {
+        const top = relative(REPO_ROOT, resolve(file, '..', specifier)).split(/[\\/]/)[0] as string;
+        expect(copied, `${relative(REPO_ROOT, file)} imports ${specifier}`).toContain(top);
+      }
+    }
+  });
+
+  it('runs bin/actiongate.js as a non-root user, `worker` by default', () => {
+    const last = (keyword: string) => INSTRUCTIONS.filter((i) => i.keyword === keyword).at(-1)?.args;
+    expect(JSON.parse(last('ENTRYPOINT') ?? 'null')).toEqual(['node', 'bin/actiongate.js']);
+    expect(existsSync(join(REPO_ROOT, 'bin', 'actiongate.js'))).toBe(true);
+    expect(JSON.parse(last('CMD') ?? 'null')).toEqual(['worker']);
+    expect(last('USER')).toBeDefined();
+    expect(last('USER')).not.toMatch(/^(root|0)(:|$)/);
+  });
+
+  it('keeps local state, tools and outputs out of the build context, but nothing it copies', () => {
+    const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
+      .split(/\r?\n/)
+      .map((line) => line.trim().replace(/\/$/, ''))
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    for (const path of ['node_modules', '.tools', '.actiongate', '.git', 'coverage']) expect(ignored).toContain(path);
+    for (const source of copiedSources()) expect(ignored).not.toContain(source);
+  });
+});
