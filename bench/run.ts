@@ -1,0 +1,357 @@
+// npm run bench: the cost of governance against bare Temporal, in one run, on one server.
+// Entry point: the only bench file that reads process.env and argv.
+import { fork } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { startBenchStack, type BenchStack } from './bench-stack.js';
+import { bundleModules } from './bundle-modules.js';
+import { summarizeProfiles } from './cpu-profile-summary.js';
+import { machineBusyMs } from './cpu-usage.js';
+import type { GateComputeMessage, GateComputeResult } from './gate-compute.js';
+import { stepSummaries } from './history-timing.js';
+import { runRound } from './load-driver.js';
+import { machineInfo } from './machine-info.js';
+import { renderPerformanceDoc, renderTables, type BenchResult, type LoadedVariant, type ProfiledVariant } from './report.js';
+import { summarize } from './stats.js';
+import { bareSubmitter, governedSubmitter, VARIANTS, type ActionTiming, type SubmitAction, type Variant } from './variants.js';
+import { startBenchWorker, type BenchWorkerProcess } from './worker-process.js';
+import { writeBenchWorkflowBundle } from './workflow-bundle.js';
+
+const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const GATE_COMPUTE_ENTRY = fileURLToPath(new URL('./gate-compute.ts', import.meta.url));
+/** cedar-wasm can abort V8 on Node 20 when large sets are compiled after heavy evaluation (see src/policy/policy-set.ts). */
+const GATE_NODE_FLAGS = ['--no-turbo-inlining'];
+
+const HELP = `Usage: npm run bench -- [options]
+
+Measures what ActionGate costs on top of bare Temporal, on one Temporal server and one worker:
+  governed  ActionGateClient.submit (Update-With-Start; the update result is the decision), then result()
+  bare      a plain workflow, same Update-With-Start (its update answers at once), same dispatch activity
+Then the gate's pure compute per decision (no Temporal), with 50 and 5,000 policies.
+Prints a markdown table and writes docs/PERFORMANCE.md.
+
+Options:
+  --n N                  actions per variant in the measured phase (default 400, at least 300 recommended)
+  --concurrency C        actions in flight at once (default 16)
+  --warmup W             actions per variant before measuring, discarded (default 50)
+  --round R              actions per variant per round; rounds alternate variants (default 100)
+  --sequential S         actions per variant at concurrency 1, alternating, for the latency breakdown (default 40)
+  --gate-decisions D     decisions per policy set in the gate compute bench (default 20000)
+  --profile-actions P    actions per variant under node --cpu-prof, in a separate worker (default 150)
+  --no-profile           skip the CPU profile phase
+  --separate-bundles     bare runs from its own bundle on its own task queue (same worker process), so it
+                         does not load the governed workflow's modules; default: one bundle, one queue
+  --out FILE             where to write the report (default docs/PERFORMANCE.md)
+  --no-write             print only, do not write the report
+  -h, --help             this text
+
+Environment:
+  TEMPORAL_ADDRESS       use this Temporal server (default: start a headless dev server)
+  TEMPORAL_NAMESPACE     namespace (default "default")
+  DATABASE_URL           use this Postgres (default: start an embedded one with a fresh database)
+`;
+
+interface BenchArgs {
+  n: number;
+  concurrency: number;
+  warmup: number;
+  round: number;
+  sequential: number;
+  gateDecisions: number;
+  profileActions: number;
+  profile: boolean;
+  separateBundles: boolean;
+  out: string | null;
+}
+
+function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      n: { type: 'string', default: '400' },
+      concurrency: { type: 'string', default: '16' },
+      warmup: { type: 'string', default: '50' },
+      round: { type: 'string', default: '100' },
+      sequential: { type: 'string', default: '40' },
+      'gate-decisions': { type: 'string', default: '20000' },
+      'profile-actions': { type: 'string', default: '150' },
+      'no-profile': { type: 'boolean', default: false },
+      'separate-bundles': { type: 'boolean', default: false },
+      out: { type: 'string', default: 'docs/PERFORMANCE.md' },
+      'no-write': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const int = (name: string, text: string, min: number): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${text}`);
+    return value;
+  };
+  return {
+    n: int('n', values.n, 1),
+    concurrency: int('concurrency', values.concurrency, 1),
+    warmup: int('warmup', values.warmup, 0),
+    round: int('round', values.round, 1),
+    sequential: int('sequential', values.sequential, 0),
+    gateDecisions: int('gate-decisions', values['gate-decisions'], 100),
+    profileActions: int('profile-actions', values['profile-actions'], 1),
+    profile: !values['no-profile'],
+    separateBundles: values['separate-bundles'],
+    out: values['no-write'] ? null : resolve(REPO_ROOT, values.out),
+  };
+}
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+async function main(): Promise<number> {
+  let args: BenchArgs | 'help';
+  try {
+    args = parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (args === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const started = Date.now();
+  const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
+  const scratch = await mkdtemp(join(tmpdir(), 'actiongate-bench-run-'));
+  let stack: BenchStack | undefined;
+  try {
+    log('starting Temporal and Postgres');
+    stack = await startBenchStack({
+      repoRoot: REPO_ROOT,
+      namespace,
+      log: (line) => log(line),
+      ...(process.env.TEMPORAL_ADDRESS ? { temporalAddress: process.env.TEMPORAL_ADDRESS } : {}),
+      ...(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : {}),
+    });
+    const result = await measureOnStack(args, stack, namespace, scratch);
+    await stack.stop();
+    stack = undefined;
+
+    log(`gate compute: ${args.gateDecisions} decisions per set, in a child process with node ${GATE_NODE_FLAGS.join(' ')}`);
+    const gate = await runGateComputeChild(args.gateDecisions);
+    const full: BenchResult = { ...result, gate, totalSeconds: (Date.now() - started) / 1000 };
+
+    process.stdout.write(`${renderTables(full)}\n`);
+    if (args.out) {
+      await writeFile(args.out, renderPerformanceDoc(full));
+      log(`wrote ${args.out}`);
+    }
+    log(`done in ${full.totalSeconds.toFixed(0)} s`);
+    return 0;
+  } finally {
+    await stack?.stop();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+type StackResult = Omit<BenchResult, 'gate' | 'totalSeconds'>;
+
+async function measureOnStack(args: BenchArgs, stack: BenchStack, namespace: string, scratch: string): Promise<StackResult> {
+  log('bundling workflow code');
+  const taskQueues: Record<Variant, string> = args.separateBundles
+    ? { governed: 'actiongate-bench-governed', bare: 'actiongate-bench-bare' }
+    : { governed: 'actiongate-bench', bare: 'actiongate-bench' };
+  const queues = args.separateBundles
+    ? [
+        { taskQueue: taskQueues.governed, workflowBundlePath: await writeBenchWorkflowBundle(join(scratch, 'governed'), log, { workflowsPath: resolve(REPO_ROOT, 'workflows/index.ts') }) },
+        { taskQueue: taskQueues.bare, workflowBundlePath: await writeBenchWorkflowBundle(join(scratch, 'bare'), log, { workflowsPath: resolve(REPO_ROOT, 'bench/bare-workflow.ts') }) },
+      ]
+    : [{ taskQueue: taskQueues.governed, workflowBundlePath: await writeBenchWorkflowBundle(scratch, log) }];
+  const workerConfig = {
+    temporalAddress: stack.temporalAddress,
+    namespace,
+    databaseUrl: stack.databaseUrl,
+    policiesDir: resolve(REPO_ROOT, 'policies'),
+    queues,
+  };
+
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection, namespace });
+  const submitters: Record<Variant, SubmitAction> = {
+    governed: governedSubmitter(client, taskQueues.governed),
+    bare: bareSubmitter(client, taskQueues.bare),
+  };
+  const runId = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14);
+  let worker: BenchWorkerProcess | undefined;
+  try {
+    const machine = await machineInfo(connection, stack.temporalCliVersion);
+    log('starting the worker child');
+    worker = await startBenchWorker({ config: workerConfig, cwd: REPO_ROOT });
+    log(`worker pid ${worker.pid} ready (policies ${worker.policyDigest})`);
+
+    // Warm-up: JIT, connection pools, sticky caches. Discarded.
+    for (const variant of VARIANTS) {
+      const round = await runRound({ variant, submit: submitters[variant], count: args.warmup, concurrency: args.concurrency, runId: `${runId}w` });
+      assertNoFailures(round.failures, variant, 'warm-up');
+      log(`warm-up ${variant}: ${args.warmup} actions`);
+    }
+
+    // Sequential, alternating one by one: latency without queueing, and its breakdown.
+    const sequential: Record<Variant, ActionTiming[]> = { governed: [], bare: [] };
+    for (let i = 0; i < args.sequential; i++) {
+      for (const variant of i % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
+        const round = await runRound({ variant, submit: submitters[variant], count: 1, concurrency: 1, runId: `${runId}s` });
+        assertNoFailures(round.failures, variant, 'sequential');
+        sequential[variant].push(...round.timings);
+      }
+    }
+    if (args.sequential > 0) log(`sequential: ${args.sequential} actions per variant`);
+
+    // Measured: rounds alternate the variants (and which goes first), so machine noise hits both alike.
+    await worker.drainTimings();
+    const loaded: Record<Variant, LoadedVariant> = {
+      governed: emptyLoaded(),
+      bare: emptyLoaded(),
+    };
+    for (let done = 0, r = 0; done < args.n; r++) {
+      const count = Math.min(args.round, args.n - done);
+      for (const variant of r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
+        const cpu0 = worker.cpuMs();
+        const machine0 = machineBusyMs();
+        const round = await runRound({ variant, submit: submitters[variant], count, concurrency: args.concurrency, runId });
+        const cpu1 = worker.cpuMs();
+        const machine1 = machineBusyMs();
+        const into = loaded[variant];
+        into.timings.push(...round.timings);
+        into.failures.push(...round.failures);
+        into.wallMs += round.wallMs;
+        into.workerCpuMs = addKnown(into.workerCpuMs, cpu0, cpu1);
+        into.machineCpuMs = addKnown(into.machineCpuMs, machine0, machine1);
+        const d = summarize(round.timings.map((t) => t.decisionMs));
+        log(
+          `${variant.padEnd(8)} ${String(done + count).padStart(5)}/${args.n}: ${(count / (round.wallMs / 1000)).toFixed(1)} actions/s, ` +
+            `decision p50 ${d.p50.toFixed(1)} ms${round.failures.length ? `, ${round.failures.length} failed` : ''}`,
+        );
+      }
+      done += count;
+    }
+    const storeTimings = await worker.drainTimings();
+    const memory = worker.memory();
+
+    log('reading workflow histories for the latency breakdown');
+    const stepsSequential = {} as BenchResult['steps']['sequential'];
+    const stepsLoaded = {} as BenchResult['steps']['loaded'];
+    for (const variant of VARIANTS) {
+      stepsSequential[variant] = await stepSummaries(client, sequential[variant]);
+      stepsLoaded[variant] = await stepSummaries(client, sample(loaded[variant].timings, 60));
+    }
+    await worker.stop();
+    worker = undefined;
+
+    const profile = args.profile ? await profileVariants(args, workerConfig, submitters, runId, scratch) : null;
+
+    return {
+      args: { n: args.n, concurrency: args.concurrency, warmup: args.warmup, round: args.round, sequential: args.sequential, gateDecisions: args.gateDecisions, separateBundles: args.separateBundles, profileActions: args.profile ? args.profileActions : 0 },
+      date: new Date().toISOString(),
+      machine,
+      stack: { temporal: stack.temporalSource, postgres: stack.postgresSource },
+      workflowsModule: args.separateBundles ? 'workflows/index.ts (governed) and bench/bare-workflow.ts (bare), two task queues' : 'bench/workflows.ts (both variants), one task queue',
+      sequential,
+      loaded,
+      storeTimings: { append: summarize(storeTimings.append), findByKey: summarize(storeTimings.findByKey) },
+      memory,
+      steps: { sequential: stepsSequential, loaded: stepsLoaded },
+      profile,
+    };
+  } finally {
+    await worker?.stop();
+    await connection.close();
+  }
+}
+
+/** One worker child per variant under --cpu-prof, so each profile holds one variant's work only. */
+async function profileVariants(
+  args: BenchArgs,
+  workerConfig: Parameters<typeof startBenchWorker>[0]['config'],
+  submitters: Record<Variant, SubmitAction>,
+  runId: string,
+  scratch: string,
+): Promise<Record<Variant, ProfiledVariant>> {
+  const out = {} as Record<Variant, ProfiledVariant>;
+  const bundles = (await Promise.all(workerConfig.queues.map(async (q) => bundleModules(await readFile(q.workflowBundlePath, 'utf8'))))).filter(
+    (b): b is NonNullable<typeof b> => b !== undefined,
+  );
+  for (const variant of VARIANTS) {
+    const dir = join(scratch, `cpu-profile-${variant}`);
+    const worker = await startBenchWorker({ config: workerConfig, cwd: REPO_ROOT, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir] });
+    try {
+      await runRound({ variant, submit: submitters[variant], count: Math.min(args.warmup, 30), concurrency: args.concurrency, runId: `${runId}pw` });
+      const cpu0 = worker.cpuMs();
+      const fromUs = Number(process.hrtime.bigint() / 1000n);
+      const round = await runRound({ variant, submit: submitters[variant], count: args.profileActions, concurrency: args.concurrency, runId: `${runId}p` });
+      const toUs = Number(process.hrtime.bigint() / 1000n);
+      const cpu1 = worker.cpuMs();
+      assertNoFailures(round.failures, variant, 'profile');
+      await worker.stop();
+      out[variant] = {
+        actions: args.profileActions,
+        workerCpuMs: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : null,
+        // Only the samples of the measured round: not start-up, warm-up or shutdown.
+        threads: await summarizeProfiles(dir, { top: 10, window: { fromUs, toUs }, bundles }),
+      };
+      log(`profiled ${variant}: ${args.profileActions} actions under --cpu-prof`);
+    } finally {
+      await worker.stop();
+    }
+  }
+  return out;
+}
+
+function runGateComputeChild(decisions: number): Promise<GateComputeResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = fork(GATE_COMPUTE_ENTRY, [], { cwd: REPO_ROOT, execArgv: [...GATE_NODE_FLAGS, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let settled = false;
+    child.on('message', (message: GateComputeMessage) => {
+      if (message.type === 'result') {
+        settled = true;
+        resolvePromise(message.result);
+      }
+      if (message.type === 'failed') {
+        settled = true;
+        reject(new Error(`gate compute failed: ${message.message}`));
+      }
+    });
+    child.once('exit', (code, signal) => {
+      if (!settled) reject(new Error(`gate compute child exited (${signal ?? `code ${code}`}) without a result`));
+    });
+    child.send({ type: 'run', decisions, warmup: Math.min(1000, decisions) } satisfies GateComputeMessage);
+  });
+}
+
+function emptyLoaded(): LoadedVariant {
+  return { timings: [], failures: [], wallMs: 0, workerCpuMs: 0, machineCpuMs: 0 };
+}
+
+function addKnown(total: number | null, before: number | undefined, after: number | undefined): number | null {
+  if (total === null || before === undefined || after === undefined) return null;
+  return total + (after - before);
+}
+
+/** Every k-th item, about `count` of them, spread over the whole phase. */
+function sample<T>(items: readonly T[], count: number): T[] {
+  const step = Math.max(1, Math.floor(items.length / count));
+  return items.filter((_, i) => i % step === 0).slice(0, count);
+}
+
+function assertNoFailures(failures: string[], variant: Variant, phase: string): void {
+  if (failures.length > 0) throw new Error(`${variant} ${phase}: ${failures.length} actions failed, first: ${failures[0]}`);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
