@@ -98,7 +98,7 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
   ]);
 
   const now = () => new Date(Date.now()).toISOString();
-  const subject = () => receiptSubject(request, { workflowId, runId, requestHash: ownHash, issuedAt: now() });
+  const subject = (issuedAt: string) => receiptSubject(request, { workflowId, runId, requestHash: ownHash, issuedAt });
 
   // 1. Earlier receipts of this key answer for it; otherwise pin the active policy set.
   let begin: BeginActionResult | undefined;
@@ -115,7 +115,9 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
     return result;
   }
 
-  // 2. Authorize against the pinned set, within the surface's budget.
+  // 2. Authorize against the pinned set, within the surface's budget. The decision receipt's
+  // issue time is the instant the policies saw, so a replay evaluates at exactly that time.
+  const decidedAt = now();
   let mode: SurfaceMode = 'enforce';
   let policyDecision: PolicyDecision;
   if (begin === undefined) {
@@ -133,7 +135,7 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
       retry: { maximumAttempts: 1 },
     });
     try {
-      policyDecision = await gate.authorize({ request, digest: begin.digest, now: now() });
+      policyDecision = await gate.authorize({ request, digest: begin.digest, now: decidedAt });
     } catch (err) {
       policyDecision = isTimeout(err)
         ? refusal('DENY', GATE_REASONS.gateTimeout, begin.digest)
@@ -143,7 +145,7 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
 
   // 3. Put the decision on record before anything can be dispatched.
   let decisionBody: DecisionReceiptBody = {
-    ...subject(),
+    ...subject(decidedAt),
     kind: 'decision',
     outcome: policyDecision.outcome,
     reasons: [...policyDecision.reasons].sort(),
@@ -191,7 +193,7 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
 
   // 5. Record what dispatch did, linked to the decision receipt.
   const outcomeBody: OutcomeReceiptBody = {
-    ...subject(),
+    ...subject(now()),
     kind: 'outcome',
     decisionReceiptId: recorded.receiptId,
     dispatch: { status: dispatch.status, resultHash: dispatch.resultHash, error: dispatch.error },

@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { ActionRequest } from '../request/action-request.js';
 import { canonicalJson } from '../request/canonical-json.js';
 import type { Digest } from '../request/digest.js';
-import type { ReceiptBody, ReceiptKind } from '../receipt/receipt-body.js';
+import type { DecisionReceiptBody, ReceiptBody, ReceiptKind } from '../receipt/receipt-body.js';
+import type { RecordedDecision } from '../policy/decision-diff.js';
 import { receiptId } from '../receipt/receipt-id.js';
 
 export interface StoredReceipt {
@@ -77,6 +78,28 @@ export class PgReceiptStore implements ReceiptStore {
     const first = existing.rows[0];
     if (!first) throw new Error(`receipt ${id} was neither inserted nor found`);
     return { receipt: toStored(first), inserted: false };
+  }
+
+  /** The decision of a key with the request it decided, or undefined. */
+  async decisionOf(idempotencyKey: string): Promise<RecordedDecision | undefined> {
+    const { rows } = await this.pool.query<{ body_canonical: string; request: ActionRequest | null }>(
+      `SELECT body_canonical, request FROM receipts WHERE idempotency_key = $1 AND kind = 'decision'`,
+      [idempotencyKey],
+    );
+    const row = rows[0];
+    if (!row || row.request === null) return undefined;
+    return { body: JSON.parse(row.body_canonical) as DecisionReceiptBody, request: row.request };
+  }
+
+  /** The last `limit` recorded decisions with their requests, newest first. */
+  async recentDecisions(limit: number, filter: { surface?: string } = {}): Promise<RecordedDecision[]> {
+    const { rows } = await this.pool.query<{ body_canonical: string; request: ActionRequest }>(
+      `SELECT body_canonical, request FROM receipts
+        WHERE kind = 'decision' AND request IS NOT NULL AND ($2::text IS NULL OR surface = $2)
+        ORDER BY seq DESC LIMIT $1`,
+      [limit, filter.surface ?? null],
+    );
+    return rows.map((row) => ({ body: JSON.parse(row.body_canonical) as DecisionReceiptBody, request: row.request }));
   }
 
   async findByKey(idempotencyKey: string): Promise<StoredReceipt[]> {
