@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     pool: 'forks',
-    include: ['test/request/**/*.test.ts', 'test/policy/**/*.test.ts', 'test/devstack/**/*.test.ts', 'test/demo/**/*.test.ts', 'test/deploy/**/*.test.ts'],
+    include: ['test/request/**/*.test.ts', 'test/policy/**/*.test.ts', 'test/keys/**/*.test.ts', 'test/bundle/**/*.test.ts', 'test/devstack/**/*.test.ts', 'test/demo/**/*.test.ts', 'test/deploy/**/*.test.ts'],
   },
 });

@@ -16,7 +16,7 @@ export type BeginActionResult =
       outcome: { receiptId: Digest; body: OutcomeReceiptBody } | null;
     }
   /** New action: the policy set it is pinned to for its whole life, and its surface's settings. */
-  | { kind: 'pinned'; digest: Digest; surface: { mode: SurfaceMode; budgetMs: number } | null }
+  | { kind: 'pinned'; digest: Digest; version: string | null; surface: { mode: SurfaceMode; budgetMs: number } | null }
   /** No usable policy set: the action is refused (SILENCE, policy_unavailable). */
   | { kind: 'policy-unavailable'; detail: string };
 
@@ -45,6 +45,7 @@ export async function beginAction(
   return {
     kind: 'pinned',
     digest: set.digest,
+    version: set.version,
     surface: surface ? { mode: surface.mode, budgetMs: surface.budgetMs } : null,
   };
 }

@@ -6,6 +6,8 @@ import { ConnectorError, type ConnectorRegistry } from '../src/connectors/connec
 export interface DispatchInput {
   request: ActionRequest;
   requestHash: Digest;
+  /** The policy set the action was pinned to: its connectors perform the dispatch. */
+  policyDigest: Digest | null;
 }
 
 export interface DispatchOutput {
@@ -20,7 +22,11 @@ export interface DispatchOutput {
 export async function dispatch(deps: { connectors: ConnectorRegistry }, input: DispatchInput): Promise<DispatchOutput> {
   const ctx = Context.current();
   try {
-    const connector = deps.connectors.get(input.request.surface);
+    const registry = input.policyDigest === null ? deps.connectors : await deps.connectors.forPolicy(input.policyDigest);
+    if (!registry) {
+      throw new ConnectorError('NO_CONNECTOR', `the connectors of policy set ${input.policyDigest} cannot be loaded`, { policyDigest: input.policyDigest });
+    }
+    const connector = registry.get(input.request.surface);
     const result = await connector.handler({
       idempotencyKey: input.request.idempotencyKey,
       requestHash: input.requestHash,

@@ -20,7 +20,7 @@ const external = proxyActivities<Activities>({
 export async function bareWorkflow(input: BareWorkflowInput): Promise<DispatchOutput> {
   setHandler(acceptActionUpdate, () => ({ accepted: true }) as const);
   // The connector receives the request hash as part of its input; computing it is not gating.
-  const out = await external.dispatch({ request: input.request, requestHash: requestHash(input.request) });
+  const out = await external.dispatch({ request: input.request, requestHash: requestHash(input.request), policyDigest: null });
   await condition(allHandlersFinished);
   return out;
 }

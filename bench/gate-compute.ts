@@ -86,7 +86,7 @@ function decide(set: CompiledPolicySet, input: unknown, times: number[][], outco
     outcome: decision.outcome,
     reasons: [...decision.reasons].sort(),
     mode: 'enforce',
-    policy: { digest: decision.policy.digest },
+    policy: { digest: decision.policy.digest, version: set.version },
   };
   const encoded = canonicalJson(body);
   const id = receiptId(body);

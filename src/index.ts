@@ -21,11 +21,31 @@ export type { Outcome, PolicyDecision } from './policy/decision.js';
 export { GATE_REASONS, type ActionDecision, type ActionResult, type DispatchReport } from './action/action-result.js';
 
 // Policies
-export { compilePolicySet, type CompiledPolicySet } from './policy/policy-set.js';
+export { compilePolicySet, type CompiledPolicySet, type CompilePolicySetOptions } from './policy/policy-set.js';
 export { readPolicyDir, type PolicyFile } from './policy/policy-files.js';
 export { PolicyError } from './policy/policy-error.js';
 export { StaticPolicySource, loadStaticPolicySource, type PolicySource } from './policy/policy-source.js';
 export type { SurfaceRegistry, SurfaceConfig, ConnectorConfig } from './policy/surface-registry.js';
+export { parsePolicyCases, readPolicyCases, type PolicyCase, type PolicyCasesFile } from './policy/policy-cases.js';
+export { formatCaseResult, formatCaseSummary, runPolicyCases, type CaseResult } from './policy/case-runner.js';
+
+// Signed policy bundles
+export { buildBundle } from './bundle/build-bundle.js';
+export { verifyBundle } from './bundle/verify-bundle.js';
+export { compileVerifiedBundle } from './bundle/compile-verified-bundle.js';
+export { BUNDLE_SIGNATURE_CONTEXT, bundleDigest, bundleSigningInput, encodeBundle } from './bundle/bundle-encoding.js';
+export { BundleError, type BundleErrorCode } from './bundle/bundle-error.js';
+export type { BundleBody, BundleMetadata, SignedBundle, VerifiedBundle } from './bundle/bundle-types.js';
+
+// Signing keys
+export { keyIdFor } from './keys/key-id.js';
+export { createSigner, type Signer } from './keys/signer.js';
+export { verifyEd25519 } from './keys/ed25519-verify.js';
+export { generatePrivateKeyFile, parsePrivateKeyFile, readPrivateKeyFile, writePrivateKeyFile, type PrivateKeyFile } from './keys/private-key-file.js';
+export { loadKeySet, parseKeySet } from './keys/key-set-schema.js';
+export { findTrustedKey, type TrustedKeyResult, type UntrustedReason } from './keys/trusted-key.js';
+export { KeyError, type KeyErrorCode } from './keys/key-error.js';
+export type { KeySet, KeySetEntry } from './keys/key-set.js';
 
 // Receipts and their store
 export type { DecisionReceiptBody, OutcomeReceiptBody, ReceiptBody, ReceiptKind } from './receipt/receipt-body.js';

@@ -150,7 +150,10 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
     outcome: policyDecision.outcome,
     reasons: [...policyDecision.reasons].sort(),
     mode,
-    policy: { digest: policyDecision.policy.digest },
+    policy: {
+      digest: policyDecision.policy.digest,
+      version: begin?.kind === 'pinned' && begin.digest === policyDecision.policy.digest ? begin.version : null,
+    },
   };
   let recorded: RecordedReceipt | undefined;
   if (begin !== undefined) {
@@ -184,7 +187,7 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
     (decisionBody.outcome === 'PERMIT' || decisionBody.mode === 'shadow');
   if (mayDispatch) {
     try {
-      const out = await external.dispatch({ request, requestHash: ownHash });
+      const out = await external.dispatch({ request, requestHash: ownHash, policyDigest: decisionBody.policy.digest });
       dispatch = { status: 'succeeded', resultHash: out.resultHash, error: null };
     } catch (err) {
       dispatch = { status: 'failed', resultHash: null, error: failureOf(err) };

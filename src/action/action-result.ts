@@ -23,7 +23,7 @@ export interface ActionDecision {
   /** Policy ids or gate reasons, sorted. */
   reasons: string[];
   mode: SurfaceMode;
-  policy: { digest: Digest | null };
+  policy: { digest: Digest | null; version: string | null };
   /** Id of the decision receipt; null only while a refusal's receipt is still waiting for the store. */
   receipts: { decision: Digest | null };
   /** true when this answer came from the receipts of an earlier run of the same key. */

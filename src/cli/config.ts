@@ -12,15 +12,21 @@ export interface ActionGateConfig {
   policiesDir: string;
   /** Local state of `actiongate start` (Temporal SQLite file, Postgres data). */
   dataDir: string;
+  /** Private key file `policy build` signs with when --key is not given. */
+  bundleSigningKey?: string;
+  /** Key set (JSON) of the public keys trusted to sign policy bundles. */
+  bundleKeys?: string;
 }
 
 export const ENVIRONMENT_HELP = `Environment:
-  TEMPORAL_ADDRESS       Temporal frontend (default localhost:7233)
-  TEMPORAL_NAMESPACE     Temporal namespace (default default)
-  DATABASE_URL           Postgres connection string, e.g. postgres://user:pw@localhost:5432/actiongate
-  ACTIONGATE_TASK_QUEUE  task queue of the governed-action workflow (default actiongate)
-  ACTIONGATE_POLICIES    policy directory (default ./policies)
-  ACTIONGATE_DATA_DIR    local state of \`actiongate start\` (default ./.actiongate)`;
+  TEMPORAL_ADDRESS               Temporal frontend (default localhost:7233)
+  TEMPORAL_NAMESPACE             Temporal namespace (default default)
+  DATABASE_URL                   Postgres connection string, e.g. postgres://user:pw@localhost:5432/actiongate
+  ACTIONGATE_TASK_QUEUE          task queue of the governed-action workflow (default actiongate)
+  ACTIONGATE_POLICIES            policy directory (default ./policies)
+  ACTIONGATE_DATA_DIR            local state of \`actiongate start\` (default ./.actiongate)
+  ACTIONGATE_BUNDLE_SIGNING_KEY  private key file \`policy build\` signs with when --key is not given
+  ACTIONGATE_BUNDLE_KEYS         key set file (JSON) of the public keys trusted to sign policy bundles`;
 
 export function resolveConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): ActionGateConfig {
   return {
@@ -31,7 +37,14 @@ export function resolveConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
     databaseUrl: nonEmpty(env.DATABASE_URL),
     policiesDir: resolve(cwd, nonEmpty(env.ACTIONGATE_POLICIES) ?? './policies'),
     dataDir: resolve(cwd, nonEmpty(env.ACTIONGATE_DATA_DIR) ?? './.actiongate'),
+    bundleSigningKey: optionalPath(env.ACTIONGATE_BUNDLE_SIGNING_KEY, cwd),
+    bundleKeys: optionalPath(env.ACTIONGATE_BUNDLE_KEYS, cwd),
   };
+}
+
+function optionalPath(value: string | undefined, cwd: string): string | undefined {
+  const path = nonEmpty(value);
+  return path === undefined ? undefined : resolve(cwd, path);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -3,7 +3,11 @@ import { parseArgs } from 'node:util';
 import { ActionGateError } from '../errors.js';
 import { CliError } from './cli-error.js';
 import { ENVIRONMENT_HELP, resolveConfig } from './config.js';
+import type { CommandIo } from './command-io.js';
 import { DB_MIGRATE_HELP, dbMigrateCommand } from './commands/db-migrate.js';
+import { keysCommand } from './commands/keys.js';
+import { replayCommand } from './commands/replay.js';
+import { policyCommand } from './commands/policy.js';
 import { START_HELP, startCommand } from './commands/start.js';
 import { SUBMIT_HELP, submitCommand } from './commands/submit.js';
 import { WORKER_HELP, workerCommand } from './commands/worker.js';
@@ -17,6 +21,9 @@ Commands:
   worker              run a worker (workflow + authorize, receipt and dispatch activities)
   submit [FILE|-]     submit one ActionRequest and print the result as JSON
   db migrate          apply the database migrations
+  policy <sub>        policy sets and bundles: test, build, publish, activate, list, show, diff
+  keys <sub>          signing keys: generate, export
+  replay KEY          decide a recorded action again from its archived request and bundle
 
 Run \`actiongate <command> --help\` for a command's options.
 
@@ -33,6 +40,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const [command, ...rest] = positionals;
   const help = values.help === true;
   const config = resolveConfig(env);
+  const io: CommandIo = { out: (line) => process.stdout.write(`${line}\n`), log };
   switch (command) {
     case undefined:
       process.stdout.write(`${MAIN_HELP}\n`);
@@ -57,10 +65,23 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       }
       if (help) return printHelp(DB_MIGRATE_HELP);
       return dbMigrateCommand(config, process.stdout);
+    // Command groups parse their own options (several take values): they get the raw arguments.
+    case 'policy':
+      return policyCommand(config, groupArgs(argv, command, help), io);
+    case 'keys':
+      return keysCommand(config, groupArgs(argv, command, help), io);
+    case 'replay':
+      return replayCommand(config, groupArgs(argv, command, help), io);
     default:
       if (help) return printHelp(MAIN_HELP);
       throw new CliError('USAGE', `unknown command ${JSON.stringify(command)}; run actiongate --help`);
   }
+}
+
+/** The arguments after a command group's name; `actiongate --help policy` asks the group for help. */
+function groupArgs(argv: string[], command: string, help: boolean): string[] {
+  const rest = argv.slice(argv.indexOf(command) + 1);
+  return rest.length === 0 && help ? ['--help'] : rest;
 }
 
 function printHelp(text: string): number {

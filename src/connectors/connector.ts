@@ -69,4 +69,13 @@ export class ConnectorRegistry {
   surfaces(): string[] {
     return [...this.bySurface.keys()].sort();
   }
+
+  /**
+   * The connectors of the policy set an action was pinned to. A fixed registry serves every
+   * policy set; registries that follow policy bundles answer with that bundle's connectors, or
+   * undefined when it cannot be loaded.
+   */
+  async forPolicy(_digest: Digest): Promise<ConnectorRegistry | undefined> {
+    return this;
+  }
 }

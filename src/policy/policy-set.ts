@@ -1,6 +1,6 @@
 import { preparsePolicySet, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import type { ActionRequest } from '../request/action-request.js';
-import { digestJson, type Digest } from '../request/digest.js';
+import { DIGEST_PATTERN, digestJson, type Digest } from '../request/digest.js';
 import { decisionFromAnswer, evaluationError } from './cedar-answer.js';
 import { toCedarCall } from './cedar-request.js';
 import { DecisionReason, type PolicyDecision } from './decision.js';
@@ -17,13 +17,28 @@ import {
 
 /** A policy set ready to decide: parsed once, evaluated many times, named by its content digest. */
 export interface CompiledPolicySet {
-  /** `sha256:` over `{ v: 1, files: { [path]: text } }`: the policy set in force, cited by receipts. */
+  /**
+   * The policy set in force, cited by receipts: `sha256:` over `{ v: 1, files: { [path]: text } }`
+   * for a directory, the bundle's digest for a signed bundle ({@link CompilePolicySetOptions}).
+   */
   readonly digest: Digest;
+  /** The bundle's version label (`metadata.version`); null for a plain policy directory. */
+  readonly version: string | null;
   readonly registry: SurfaceRegistry;
   /** The surface's configuration, or undefined if the registry does not name it. */
   surface(name: string): SurfaceConfig | undefined;
   /** Decides one request at the given instant. Never throws: every failure is SILENCE. */
   evaluate(request: ActionRequest, clock: { now: Date }): PolicyDecision;
+}
+
+/**
+ * Names a compiled set by something other than its files' digest. Only for a signed bundle
+ * ({@link compileVerifiedBundle}), whose identity is the digest of the whole signed body
+ * (metadata included); leave both out for a policy directory.
+ */
+export interface CompilePolicySetOptions {
+  digest?: Digest;
+  version?: string;
 }
 
 // `payments/limits.cedar`: one folder level, named like a surface (SURFACE_NAME_PATTERN).
@@ -44,18 +59,24 @@ const POLICY_PATH = /^([a-z][a-z0-9-]{0,62})\/[^/]+\.cedar$/;
  * @throws PolicyError `POLICY_INVALID` for a bad surfaces.json, an unexpected or duplicate file,
  *   a policy folder without a registered surface or a surface without policies, unparsable
  *   Cedar, a schema violation, or the same policy id twice; the message names file and id.
+ * @param options identity overrides for a signed bundle; absent for a policy directory.
  * @example
  * const set = compilePolicySet(await readPolicyDir('policies'));
  * const decision = set.evaluate(request, { now: new Date('2026-11-24T10:00:00Z') });
  * if (decision.outcome !== 'PERMIT') refuse(decision.reasons);
  */
-export function compilePolicySet(files: readonly PolicyFile[]): CompiledPolicySet {
+export function compilePolicySet(files: readonly PolicyFile[], options: CompilePolicySetOptions = {}): CompiledPolicySet {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const { registryFile, schemaFile, policyFiles } = classify(sorted);
 
   const contents: Record<string, string> = {};
   for (const file of sorted) contents[file.path] = file.text;
-  const digest = digestJson({ v: 1, files: contents });
+  const digest = options.digest ?? digestJson({ v: 1, files: contents });
+  if (!DIGEST_PATTERN.test(digest)) {
+    // It names Cedar's preparsed sets and every receipt: a malformed one is a caller bug, refused.
+    throw new PolicyError('POLICY_INVALID', `policy set digest ${JSON.stringify(digest)} is not sha256: and 64 hex digits`, { digest });
+  }
+  const version = options.version ?? null;
 
   const registry = deepFreeze(parseSurfaceRegistry(registryFile.text, registryFile.path));
   if (schemaFile) checkSchema(schemaFile);
@@ -104,6 +125,7 @@ export function compilePolicySet(files: readonly PolicyFile[]): CompiledPolicySe
 
   return Object.freeze({
     digest,
+    version,
     registry,
     surface: (name: string) => preparsed.get(name)?.config,
     evaluate(request: ActionRequest, clock: { now: Date }): PolicyDecision {

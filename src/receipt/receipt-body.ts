@@ -30,7 +30,8 @@ export interface DecisionReceiptBody extends ReceiptSubject {
   outcome: Outcome;
   reasons: string[];
   mode: SurfaceMode;
-  policy: { digest: Digest | null };
+  /** The policy set in force: its digest, and the bundle's version label (null for a policy directory or none). */
+  policy: { digest: Digest | null; version: string | null };
 }
 
 /** What dispatch did, linked to the decision receipt by that receipt's id. */

@@ -42,7 +42,7 @@ function recorded(request: ActionRequest, set: CompiledPolicySet, override?: Par
     outcome: decision.outcome,
     reasons: [...decision.reasons].sort(),
     mode: 'enforce',
-    policy: { digest: set.digest },
+    policy: { digest: set.digest, version: set.version },
     ...override,
   };
   return { body, request };

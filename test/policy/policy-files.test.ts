@@ -27,7 +27,7 @@ async function rejection(promise: Promise<unknown>): Promise<PolicyError> {
 
 describe('readPolicyDir', () => {
   describe('when reading the sample policies', () => {
-    it('returns surfaces.json and every policy file, sorted by posix path, and nothing else', async () => {
+    it('returns surfaces.json, the schema and every policy file, sorted by posix path, and nothing else', async () => {
       const paths = (await readPolicyDir(POLICIES_DIR)).map((file) => file.path);
       expect(paths).toEqual([
         'config-changes/guards.cedar',
@@ -38,6 +38,7 @@ describe('readPolicyDir', () => {
         'data-exports/permit.cedar',
         'payments/guards.cedar',
         'payments/permit.cedar',
+        'schema.cedarschema',
         'surfaces.json',
       ]);
     });

@@ -1,5 +1,6 @@
 import { isAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import { describe, expect, it } from 'vitest';
+import { PolicyError } from '../../src/policy/policy-error.js';
 import { compilePolicySet } from '../../src/policy/policy-set.js';
 import { DIGEST_PATTERN, digestJson } from '../../src/request/digest.js';
 import { compileError, demoRequest, demoSet, PERMIT_TRANSFER, surfacesJson, TUESDAY_10_UTC } from './policy-fixtures.js';
@@ -119,6 +120,32 @@ describe('CompiledPolicySet.digest', () => {
       expect(v1.evaluate(request, TUESDAY_10_UTC).outcome).toBe('PERMIT');
       expect(v2.evaluate(request, TUESDAY_10_UTC).outcome).toBe('DENY');
       expect(v1.evaluate(request, TUESDAY_10_UTC).policy.digest).toBe(v1.digest);
+    });
+  });
+});
+
+describe('CompiledPolicySet identity options', () => {
+  describe('when no options are given', () => {
+    it('is named by its files, with no version', () => {
+      const set = compilePolicySet(demoSet(PERMIT_TRANSFER));
+      expect(set.version).toBeNull();
+      expect(set.digest).toBe(digestJson({ v: 1, files: Object.fromEntries(demoSet(PERMIT_TRANSFER).map((f) => [f.path, f.text])) }));
+    });
+  });
+
+  describe('when a digest and version are given (a signed bundle)', () => {
+    it('carries them, and its decisions cite that digest', () => {
+      const digest = `sha256:${'ab'.repeat(32)}` as const;
+      const set = compilePolicySet(demoSet(PERMIT_TRANSFER), { digest, version: '2026-11-24.1' });
+      expect(set.digest).toBe(digest);
+      expect(set.version).toBe('2026-11-24.1');
+      expect(set.evaluate(demoRequest(), TUESDAY_10_UTC).policy.digest).toBe(digest);
+    });
+  });
+
+  describe('when the digest given is not a digest', () => {
+    it('is POLICY_INVALID', () => {
+      expect(() => compilePolicySet(demoSet(PERMIT_TRANSFER), { digest: 'sha256:nope' as never })).toThrow(PolicyError);
     });
   });
 });

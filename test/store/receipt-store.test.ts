@@ -31,7 +31,7 @@ function decision(key: string, outcome: DecisionReceiptBody['outcome'] = 'PERMIT
     outcome,
     reasons: ['payments-agent-limit'],
     mode: 'enforce',
-    policy: { digest: `sha256:${'b'.repeat(64)}` },
+    policy: { digest: `sha256:${'b'.repeat(64)}`, version: null },
   };
 }
 

@@ -1,6 +1,11 @@
+import pg from 'pg';
 import { connectorsFromRegistry } from '../../connectors/connectors-from-registry.js';
 import { ConnectorRegistry } from '../../connectors/connector.js';
-import { loadStaticPolicySource } from '../../policy/policy-source.js';
+import { PolicyConnectors } from '../../connectors/policy-connectors.js';
+import { loadKeySet } from '../../keys/key-set-schema.js';
+import { BundleStorePolicySource } from '../../policy/bundle-policy-source.js';
+import { loadStaticPolicySource, type PolicySource } from '../../policy/policy-source.js';
+import { PgBundleStore } from '../../store/bundle-store.js';
 import { migrate } from '../../store/migrate.js';
 import { PgReceiptStore } from '../../store/receipt-store.js';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
@@ -15,6 +20,15 @@ At start it applies database migrations, registers the search attributes ActionS
 ActionOutcome, ActionActor and PolicyDigest (waiting up to 60 s for a Temporal server or
 namespace that is still starting), and loads the policies. Policies that cannot be
 loaded do not stop the worker: every action is then answered SILENCE (policy_unavailable).
+
+Where the policies come from:
+  ACTIONGATE_BUNDLE_KEYS set     the bundle store (\`actiongate policy publish\`, \`policy activate\`):
+                                 the active signed bundle, verified against that key set; a new
+                                 activation is picked up within seconds, without a restart, and
+                                 connectors follow the bundle's surfaces.json. A bundle that does
+                                 not verify is never used (logged as POLICY BUNDLE REJECTED).
+  otherwise                      the policy directory ACTIONGATE_POLICIES, unsigned, read once at
+                                 start (development mode).
 
 ${ENVIRONMENT_HELP}`;
 
@@ -48,34 +62,83 @@ export async function workerCommand(config: ActionGateConfig, log: (line: string
     const migrated = await migrate(pool);
     if (migrated.applied.length > 0) log(`applied migrations: ${migrated.applied.join(', ')}`);
 
-    const { source, set, error } = await loadStaticPolicySource(config.policiesDir);
-    if (error) {
-      log(`POLICIES UNAVAILABLE from ${config.policiesDir}: ${error.message}`);
-      log('every action will be refused with SILENCE (policy_unavailable) until the policies are fixed and the worker restarted');
-    } else if (set) {
-      log(`policies ${set.digest} loaded from ${config.policiesDir}: surfaces ${Object.keys(set.registry.surfaces).sort().join(', ')}`);
-    }
-
-    await registerSearchAttributes(config, log);
-
-    const connection = await connectWorker(config);
+    const policies = config.bundleKeys === undefined ? await directoryPolicies(config, log) : await storePolicies(config, config.bundleKeys, pool, log);
     try {
-      const worker = await createActionGateWorker({
-        connection,
-        namespace: config.temporalNamespace,
-        taskQueue: config.taskQueue,
-        policies: source,
-        store: new PgReceiptStore(pool),
-        connectors: set ? connectorsFromRegistry(set.registry) : new ConnectorRegistry(),
-      });
-      log(`worker polling task queue ${config.taskQueue} on ${config.temporalAddress} (namespace ${config.temporalNamespace}); Ctrl-C to stop`);
-      await worker.run();
-      log('worker stopped');
-      return 0;
+      await registerSearchAttributes(config, log);
+
+      const connection = await connectWorker(config);
+      try {
+        const worker = await createActionGateWorker({
+          connection,
+          namespace: config.temporalNamespace,
+          taskQueue: config.taskQueue,
+          policies: policies.source,
+          store: new PgReceiptStore(pool),
+          connectors: policies.connectors,
+        });
+        log(`worker polling task queue ${config.taskQueue} on ${config.temporalAddress} (namespace ${config.temporalNamespace}); Ctrl-C to stop`);
+        await worker.run();
+        log('worker stopped');
+        return 0;
+      } finally {
+        await connection.close();
+      }
     } finally {
-      await connection.close();
+      await policies.close();
     }
   } finally {
     await pool.end();
   }
+}
+
+interface WorkerPolicies {
+  source: PolicySource;
+  connectors: ConnectorRegistry;
+  close(): Promise<void>;
+}
+
+/** Development mode: the policy directory, unsigned, read once. */
+async function directoryPolicies(config: ActionGateConfig, log: (line: string) => void): Promise<WorkerPolicies> {
+  log(`policies from directory (unsigned, development mode): ${config.policiesDir}; set ACTIONGATE_BUNDLE_KEYS to use signed bundles from the bundle store`);
+  const { source, set, error } = await loadStaticPolicySource(config.policiesDir);
+  if (error) {
+    log(`POLICIES UNAVAILABLE from ${config.policiesDir}: ${error.message}`);
+    log('every action will be refused with SILENCE (policy_unavailable) until the policies are fixed and the worker restarted');
+  } else if (set) {
+    log(`policies ${set.digest} loaded from ${config.policiesDir}: surfaces ${Object.keys(set.registry.surfaces).sort().join(', ')}`);
+  }
+  return { source, connectors: set ? connectorsFromRegistry(set.registry) : new ConnectorRegistry(), close: async () => undefined };
+}
+
+/**
+ * Store mode: the active signed bundle, followed without a restart. Connectors are resolved per
+ * dispatch from the bundle the action was pinned to (built once per digest), so an activation that
+ * changes a surface's system needs no restart either, and never redirects an action in flight.
+ */
+async function storePolicies(config: ActionGateConfig, keysFile: string, pool: pg.Pool, log: (line: string) => void): Promise<WorkerPolicies> {
+  // A key set that cannot be read is a configuration error: stop here rather than refuse every action.
+  const trusted = await loadKeySet(keysFile);
+  const keys = trusted.keys.filter((key) => key.purpose === 'policy-bundle').map((key) => key.keyId);
+  log(`policies from the bundle store (signed bundles, trusted keys from ${keysFile}: ${keys.join(', ') || 'none for policy-bundle'})`);
+  const databaseUrl = config.databaseUrl as string; // connectDatabase succeeded, so it is set
+  const source = new BundleStorePolicySource({
+    store: new PgBundleStore(pool),
+    trusted,
+    log,
+    connectListener: async () => {
+      const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000, keepAlive: true });
+      try {
+        await client.connect();
+      } catch (err) {
+        await client.end().catch(() => undefined);
+        throw err;
+      }
+      return client;
+    },
+  });
+  const state = await source.start();
+  if (state.kind === 'ready') log(`policy mode store: active bundle ${state.set.version} (${state.set.digest})`);
+  else log(`policy mode store: no usable active bundle (${state.kind}); every action is refused with SILENCE (policy_unavailable) until one is activated`);
+  const connectors = new PolicyConnectors({ current: () => source.lastVerifiedActive(), pinned: (digest) => source.pinned(digest) });
+  return { source, connectors, close: () => source.close() };
 }
