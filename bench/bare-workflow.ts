@@ -2,19 +2,11 @@
 import { allHandlersFinished, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities, DispatchOutput } from '../activities/index.js';
 import { requestHash } from '../src/request/request-hash.js';
+import { DISPATCH_ACTIVITY_OPTIONS } from '../workflows/dispatch-options.js';
 import { acceptActionUpdate, type BareWorkflowInput } from './bare-contract.js';
 
-// Copied from workflows/governed-action.ts (`external`): the comparison is only fair with equal options.
-const external = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '10 minutes',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    nonRetryableErrorTypes: ['CONNECTOR_REJECTED', 'NO_CONNECTOR'],
-  },
-});
+// The governed workflow's own dispatch options: the comparison is only fair with equal options.
+const external = proxyActivities<Activities>(DISPATCH_ACTIVITY_OPTIONS);
 
 /** Accepts the update at once, dispatches, returns what dispatch returned. */
 export async function bareWorkflow(input: BareWorkflowInput): Promise<DispatchOutput> {

@@ -26,6 +26,7 @@ import {
   type SurfaceMode,
 } from '../src/receipt/receipt-body.js';
 import { receiptId } from '../src/receipt/receipt-id.js';
+import { DISPATCH_ACTIVITY_OPTIONS } from './dispatch-options.js';
 import {
   FAILURE_TYPES,
   SEARCH_ATTRIBUTES,
@@ -58,16 +59,7 @@ const durableStore = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-const external = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '10 minutes',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '30s',
-    nonRetryableErrorTypes: ['CONNECTOR_REJECTED', 'NO_CONNECTOR'],
-  },
-});
+const external = proxyActivities<Activities>(DISPATCH_ACTIVITY_OPTIONS);
 
 export async function governedActionWorkflow(input: GovernedActionInput): Promise<ActionResult> {
   const parsed = safeParseActionRequest(input?.request);

@@ -4,28 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/devstack/free-port.js';
 import { startFakeExternalSystem, type FakeExternalSystem } from '../support/fake-external-system.js';
-import { SAMPLE_SURFACES, paymentRequest, policiesVariant, testEnv, uniqueId } from '../support/harness.js';
+import { paymentRequest, policiesDispatchingTo, testEnv, uniqueId } from '../support/harness.js';
+import { runCli, type CliRun } from '../support/run-cli.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'actiongate.js');
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
+function cli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<CliRun> {
+  return runCli(args, env, REPO_ROOT, stdin);
 }
 
 let fake: FakeExternalSystem;
@@ -35,11 +21,7 @@ let workerLog = '';
 
 beforeAll(async () => {
   fake = await startFakeExternalSystem();
-  const policies = await policiesVariant({
-    editRegistry: (r) => {
-      for (const s of SAMPLE_SURFACES) (r.surfaces[s] as { connector: { url: string } }).connector.url = fake.url(`/${s}`);
-    },
-  });
+  const policies = await policiesDispatchingTo(fake);
   const t = testEnv();
   env = {
     TEMPORAL_ADDRESS: t.temporalAddress,

@@ -18,7 +18,7 @@ import { BundleStoreError } from '../../src/store/bundle-store-error.js';
 import { PgBundleStore, type Activation, type BundleSummary } from '../../src/store/bundle-store.js';
 import { startFakeExternalSystem, type FakeExternalSystem } from '../support/fake-external-system.js';
 import { eventually, freshDatabase, newSigner, signedBundle, trustedKeys, type TestBundle } from '../support/bundles.js';
-import { SAMPLE_SURFACES, connectTemporal, gateClient, paymentRequest, policiesVariant, testEnv, uniqueId } from '../support/harness.js';
+import { connectTemporal, gateClient, paymentRequest, policiesDispatchingTo, testEnv, uniqueId } from '../support/harness.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -41,11 +41,7 @@ beforeAll(async () => {
   signer = newSigner();
   keysFile = join(dir, 'trusted.json');
   await writeFile(keysFile, JSON.stringify(trustedKeys(signer)));
-  policiesDir = await policiesVariant({
-    editRegistry: (r) => {
-      for (const s of SAMPLE_SURFACES) (r.surfaces[s] as { connector: { url: string } }).connector.url = fake.url(`/${s}`);
-    },
-  });
+  policiesDir = await policiesDispatchingTo(fake);
   const t = testEnv();
   env = {
     TEMPORAL_ADDRESS: t.temporalAddress,

@@ -111,6 +111,15 @@ export function paymentRequest(overrides: Partial<ActionRequest> = {}): ActionRe
   };
 }
 
+/** A copy of policies/ whose every sample surface dispatches to the fake, at `/<prefix><surface>`. */
+export function policiesDispatchingTo(fake: FakeExternalSystem, pathPrefix = ''): Promise<string> {
+  return policiesVariant({
+    editRegistry: (r) => {
+      for (const s of SAMPLE_SURFACES) (r.surfaces[s] as { connector: { url: string } }).connector.url = fake.url(`/${pathPrefix}${s}`);
+    },
+  });
+}
+
 /**
  * A copy of policies/ with some files replaced, for tests that need a broken or altered policy set.
  * `edit` receives the parsed surfaces.json to change in place.

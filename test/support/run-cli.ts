@@ -11,7 +11,7 @@ export interface CliRun {
 }
 
 /** Runs `actiongate ARGS` as a user would (a child process), with only PATH and `env` set. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd: string = REPO_ROOT): Promise<CliRun> {
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd: string = REPO_ROOT, stdin = ''): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, cwd });
     let stdout = '';
@@ -20,6 +20,6 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd: string 
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
+    child.stdin.end(stdin);
   });
 }
