@@ -4,6 +4,17 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     pool: 'forks',
-    include: ['test/request/**/*.test.ts', 'test/policy/**/*.test.ts', 'test/keys/**/*.test.ts', 'test/bundle/**/*.test.ts', 'test/devstack/**/*.test.ts', 'test/demo/**/*.test.ts', 'test/deploy/**/*.test.ts'],
+    include: [
+      'test/request/**/*.test.ts',
+      'test/policy/**/*.test.ts',
+      'test/keys/**/*.test.ts',
+      'test/bundle/**/*.test.ts',
+      'test/devstack/**/*.test.ts',
+      'test/demo/**/*.test.ts',
+      'test/deploy/**/*.test.ts',
+      'test/receipt/**/*.test.ts',
+    ],
+    // Reads and activates bundles in Postgres: runs with the integration suite (npm test).
+    exclude: ['test/policy/bundle-policy-source.test.ts', '**/node_modules/**'],
   },
 });

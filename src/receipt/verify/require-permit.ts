@@ -1,0 +1,57 @@
+import type { KeySet } from '../../keys/key-set.js';
+import type { SignedReceipt } from '../signed-receipt.js';
+import type { Ed25519Backend } from './ed25519-backend.js';
+import type { Problem } from './problem.js';
+import { verifyLog } from './verify-log.js';
+
+/**
+ * `PERMITTED`: the only answer that means yes. `LOG_INVALID`: the export has problems, so it
+ * cannot vouch for anything. `NO_DECISION`: no decision receipt for the key. `CONFLICTING_DECISIONS`:
+ * more than one (the store allows one per key). `NOT_PERMITTED`: the decision was DENY or SILENCE.
+ * `SHADOW_MODE`: PERMIT, but recorded by a surface that did not enforce.
+ */
+export type PermitAnswerCode = 'PERMITTED' | 'LOG_INVALID' | 'NO_DECISION' | 'CONFLICTING_DECISIONS' | 'NOT_PERMITTED' | 'SHADOW_MODE';
+
+export interface PermitAnswer {
+  authorized: boolean;
+  code: PermitAnswerCode;
+  message: string;
+  /** The decision receipt the answer rests on, when there is exactly one. */
+  decision?: SignedReceipt;
+  /** The log's problems (non-empty only for `LOG_INVALID`). */
+  problems: Problem[];
+}
+
+/**
+ * "Was the action with this idempotency key authorized?" Yes only when the whole export
+ * verifies and holds exactly one decision receipt for the key, with outcome `PERMIT` in
+ * `enforce` mode. A correctly signed DENY or SILENCE receipt, or a shadow-mode PERMIT, is a
+ * record of a decision, not an authorization.
+ *
+ * @example
+ * const answer = requirePermit(lines, 'pay-0001', keys, nobleBackend);
+ * process.exitCode = answer.authorized ? 0 : 1;
+ */
+export function requirePermit(lines: readonly string[], idempotencyKey: string, keys: KeySet, backend: Ed25519Backend): PermitAnswer {
+  const log = verifyLog(lines, keys, backend);
+  if (!log.ok) {
+    return { authorized: false, code: 'LOG_INVALID', message: `the receipt log has ${log.problems.length} problem(s); it cannot show an authorization`, problems: log.problems };
+  }
+  const decisions = log.receipts.filter((receipt) => receipt.body.kind === 'decision' && receipt.body.idempotencyKey === idempotencyKey);
+  const [decision] = decisions;
+  if (!decision) return { authorized: false, code: 'NO_DECISION', message: `no decision receipt for ${idempotencyKey}`, problems: [] };
+  if (decisions.length > 1) {
+    const seqs = decisions.map((receipt) => receipt.log.seq).join(', ');
+    return { authorized: false, code: 'CONFLICTING_DECISIONS', message: `${decisions.length} decision receipts for ${idempotencyKey} (seq ${seqs})`, problems: [] };
+  }
+  const body = decision.body;
+  if (body.kind !== 'decision') throw new TypeError('unreachable: filtered to decision receipts');
+  const at = `receipt ${decision.log.seq}`;
+  if (body.outcome !== 'PERMIT') {
+    return { authorized: false, code: 'NOT_PERMITTED', message: `${at}: ${body.outcome} (${body.reasons.join(', ') || 'no reasons'})`, decision, problems: [] };
+  }
+  if (body.mode !== 'enforce') {
+    return { authorized: false, code: 'SHADOW_MODE', message: `${at}: PERMIT recorded in shadow mode, which does not authorize`, decision, problems: [] };
+  }
+  return { authorized: true, code: 'PERMITTED', message: `${at}: PERMIT in enforce mode under policy ${body.policy.version ?? body.policy.digest ?? 'none'}`, decision, problems: [] };
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { KEY_ID_PATTERN } from '../../keys/key-id.js';
+import { DIGEST_PATTERN, type Digest } from '../../request/digest.js';
+import type { SignedCheckpoint } from '../checkpoint.js';
+import type { DecisionReceiptBody, OutcomeReceiptBody } from '../receipt-body.js';
+import type { SignedReceipt } from '../signed-receipt.js';
+import { decodeBase64url } from './base64url.js';
+
+// Strict parsers for the v1 wire types. The interfaces in receipt-body.ts, signed-receipt.ts and
+// checkpoint.ts are the contract; the `Same` checks below keep these schemas exactly in step.
+
+const DigestSchema = z.custom<Digest>((value) => typeof value === 'string' && DIGEST_PATTERN.test(value), {
+  error: 'must be sha256: and 64 lower-case hex digits',
+});
+/** ISO 8601 UTC with a `Z`, as `Date.prototype.toISOString` writes it. */
+const Instant = z.iso.datetime({ error: 'must be an ISO 8601 UTC instant, e.g. 2026-11-24T10:00:00.000Z' });
+const Text = z.string().min(1);
+const KeyId = z.string().regex(KEY_ID_PATTERN, { error: 'must be ed25519: and 32 lower-case hex digits' });
+const Signature = z.string().refine((text) => decodeBase64url(text, 64) !== undefined, {
+  error: 'must be a 64-byte Ed25519 signature, base64url without padding',
+});
+
+const subject = {
+  v: z.literal(1),
+  idempotencyKey: Text,
+  workflowId: Text,
+  runId: Text,
+  requestHash: DigestSchema,
+  actor: z.strictObject({ id: Text, type: Text }),
+  surface: Text,
+  action: Text,
+  target: z.strictObject({ type: Text, id: Text }),
+  issuedAt: Instant,
+};
+
+export const DecisionReceiptBodySchema = z.strictObject({
+  ...subject,
+  kind: z.literal('decision'),
+  outcome: z.enum(['PERMIT', 'DENY', 'SILENCE']),
+  reasons: z.array(Text).refine((reasons) => reasons.every((reason, i) => i === 0 || (reasons[i - 1] as string) <= reason), {
+    error: 'must be sorted',
+  }),
+  mode: z.enum(['enforce', 'shadow']),
+  policy: z.strictObject({ digest: DigestSchema.nullable(), version: Text.nullable() }),
+});
+
+export const OutcomeReceiptBodySchema = z.strictObject({
+  ...subject,
+  kind: z.literal('outcome'),
+  decisionReceiptId: DigestSchema,
+  dispatch: z.strictObject({
+    status: z.enum(['succeeded', 'failed', 'skipped']),
+    resultHash: DigestSchema.nullable(),
+    error: z.strictObject({ code: Text, message: z.string() }).nullable(),
+  }),
+});
+
+export const ReceiptBodySchema = z.discriminatedUnion('kind', [DecisionReceiptBodySchema, OutcomeReceiptBodySchema]);
+
+export const SignedReceiptSchema = z
+  .strictObject({
+    v: z.literal(1),
+    body: ReceiptBodySchema,
+    log: z.strictObject({ seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), prevHash: DigestSchema.nullable() }),
+    keyId: KeyId,
+    sig: Signature,
+  })
+  .superRefine((envelope, ctx) => {
+    if ((envelope.log.seq === 1) !== (envelope.log.prevHash === null)) {
+      ctx.addIssue({ code: 'custom', path: ['log', 'prevHash'], message: 'is null exactly for seq 1' });
+    }
+  });
+
+export const SignedCheckpointSchema = z.strictObject({
+  v: z.literal(1),
+  kind: z.literal('checkpoint'),
+  size: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  headHash: DigestSchema,
+  issuedAt: Instant,
+  keyId: KeyId,
+  sig: Signature,
+});
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+true satisfies Same<z.infer<typeof DecisionReceiptBodySchema>, DecisionReceiptBody>;
+true satisfies Same<z.infer<typeof OutcomeReceiptBodySchema>, OutcomeReceiptBody>;
+true satisfies Same<z.infer<typeof SignedReceiptSchema>, SignedReceipt>;
+true satisfies Same<z.infer<typeof SignedCheckpointSchema>, SignedCheckpoint>;
+
+/** Every zod issue as `path: message`. */
+export function issuesOf(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`);
+}

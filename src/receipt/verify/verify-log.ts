@@ -1,0 +1,74 @@
+import type { KeySet } from '../../keys/key-set.js';
+import type { SignedCheckpoint } from '../checkpoint.js';
+import type { SignedReceipt } from '../signed-receipt.js';
+import { checkChain, checkCheckpoints } from './check-chain.js';
+import { checkOutcomeLinks } from './check-links.js';
+import { checkCheckpointSignature, checkReceiptSignature } from './check-signature.js';
+import type { Ed25519Backend } from './ed25519-backend.js';
+import { parseExportLine, type ParsedCheckpoint, type ParsedReceipt } from './parse-line.js';
+import type { Problem } from './problem.js';
+
+export interface LogVerification {
+  /** True only when there is no problem at all. */
+  ok: boolean;
+  /** Receipts whose line is well formed, canonical and correctly signed by a key valid at their issue time, in export order. */
+  receipts: SignedReceipt[];
+  /** Checkpoints that passed the same checks. */
+  checkpoints: SignedCheckpoint[];
+  /** Every problem found, ordered by seq (problems without one last). */
+  problems: Problem[];
+}
+
+/**
+ * Verifies a JSONL export of the receipt log (receipts and checkpoints, one canonical JSON per
+ * line; empty lines are skipped) with public keys only. Runs every check and reports every
+ * problem, each with its seq: per line (version, shape, canonical form, key, validity at issue
+ * time, signature), then across the log (gaps, duplicates, order, prevHash links, outcome links,
+ * checkpoints). Chain checks use every parsable receipt, signed correctly or not, so an edit shows
+ * both as a bad signature and as a broken link.
+ *
+ * Without a checkpoint, a removed tail cannot be seen: keep the latest checkpoint with the export.
+ *
+ * @example
+ * const result = verifyLog(text.split('\n'), keys, nobleBackend);
+ * for (const problem of result.problems) console.log(formatProblem(problem));
+ */
+export function verifyLog(lines: readonly string[], keys: KeySet, backend: Ed25519Backend): LogVerification {
+  const problems: Problem[] = [];
+  const parsedReceipts: ParsedReceipt[] = [];
+  const parsedCheckpoints: ParsedCheckpoint[] = [];
+  const receipts: SignedReceipt[] = [];
+  const checkpoints: SignedCheckpoint[] = [];
+
+  lines.forEach((text, index) => {
+    if (text === '') return;
+    const parsed = parseExportLine(text, index + 1);
+    if (!parsed.ok) {
+      problems.push(...parsed.problems);
+      return;
+    }
+    const entry = parsed.entry;
+    if (entry.kind === 'receipt') {
+      parsedReceipts.push(entry);
+      const signatureProblems = checkReceiptSignature(entry.envelope, keys, backend, entry.line);
+      problems.push(...signatureProblems);
+      if (signatureProblems.length === 0) receipts.push(entry.envelope);
+    } else {
+      const signatureProblems = checkCheckpointSignature(entry.checkpoint, keys, backend, entry.line);
+      problems.push(...signatureProblems);
+      // An unverified checkpoint proves nothing about the log, so only signed ones are held against it.
+      if (signatureProblems.length === 0) {
+        parsedCheckpoints.push(entry);
+        checkpoints.push(entry.checkpoint);
+      }
+    }
+  });
+
+  const chain = checkChain(parsedReceipts);
+  problems.push(...chain.problems, ...checkOutcomeLinks(parsedReceipts), ...checkCheckpoints(parsedCheckpoints, chain.index));
+  const ordered = problems
+    .map((problem, order) => ({ problem, order }))
+    .sort((a, b) => (a.problem.seq ?? Infinity) - (b.problem.seq ?? Infinity) || (a.problem.line ?? Infinity) - (b.problem.line ?? Infinity) || a.order - b.order)
+    .map(({ problem }) => problem);
+  return { ok: ordered.length === 0, receipts, checkpoints, problems: ordered };
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { requirePermit } from '../../../src/receipt/verify/index.js';
+import { nobleBackend } from '../../../src/receipt/verify/noble-backend.js';
+import { nodeBackend } from '../../../src/receipt/verify/node-backend.js';
+import { DENY_BODY, OUTCOME_BODY, PERMIT_BODY, testKey1Signer, TRUST_KEY_1_RECEIPTS } from '../../fixtures/receipts/golden-receipts.js';
+import { exportLines, signChain, spliced } from '../chain-builder.js';
+
+const key1 = testKey1Signer();
+const silence = { ...DENY_BODY, idempotencyKey: 'pay-0003', workflowId: 'pay-0003', outcome: 'SILENCE' as const, reasons: ['unknown_surface'] };
+const shadow = { ...PERMIT_BODY, idempotencyKey: 'pay-0004', workflowId: 'pay-0004', mode: 'shadow' as const };
+const lines = exportLines(signChain([PERMIT_BODY, OUTCOME_BODY, DENY_BODY, silence, shadow], () => key1), key1);
+
+describe.each([nodeBackend, nobleBackend])('requirePermit with $name', (backend) => {
+  const ask = (key: string, input = lines) => requirePermit(input, key, TRUST_KEY_1_RECEIPTS, backend);
+
+  describe('when the key has a signed PERMIT in enforce mode', () => {
+    it('is authorized', () => {
+      expect(ask('pay-0001')).toMatchObject({ authorized: true, code: 'PERMITTED', decision: { log: { seq: 1 } } });
+    });
+  });
+
+  describe('when the key has a correctly signed DENY or SILENCE receipt', () => {
+    it('is not authorized', () => {
+      expect(ask('pay-0002')).toMatchObject({ authorized: false, code: 'NOT_PERMITTED' });
+      expect(ask('pay-0003')).toMatchObject({ authorized: false, code: 'NOT_PERMITTED' });
+    });
+  });
+
+  describe('when the PERMIT was recorded in shadow mode', () => {
+    it('is not authorized', () => {
+      expect(ask('pay-0004')).toMatchObject({ authorized: false, code: 'SHADOW_MODE' });
+    });
+  });
+
+  describe('when there is no decision for the key', () => {
+    it('is not authorized', () => {
+      expect(ask('pay-9999')).toMatchObject({ authorized: false, code: 'NO_DECISION' });
+    });
+  });
+
+  describe('when the log has any problem', () => {
+    it('is not authorized, even for a key with a PERMIT', () => {
+      const tampered = spliced(lines, 2, 1);
+      const answer = ask('pay-0001', tampered);
+      expect(answer).toMatchObject({ authorized: false, code: 'LOG_INVALID' });
+      expect(answer.problems.map((problem) => problem.code)).toEqual(['GAP']);
+    });
+  });
+
+  describe('when the log holds two decisions for the key', () => {
+    it('is not authorized', () => {
+      const twice = exportLines(signChain([PERMIT_BODY, { ...PERMIT_BODY, issuedAt: '2026-11-24T10:00:05.000Z' }], () => key1));
+      expect(ask('pay-0001', twice)).toMatchObject({ authorized: false, code: 'CONFLICTING_DECISIONS' });
+    });
+  });
+});
