@@ -7,6 +7,7 @@ import type { CommandIo } from './command-io.js';
 import { DB_MIGRATE_HELP, dbMigrateCommand } from './commands/db-migrate.js';
 import { keysCommand } from './commands/keys.js';
 import { replayCommand } from './commands/replay.js';
+import { verifyCommand } from './commands/verify.js';
 import { policyCommand } from './commands/policy.js';
 import { START_HELP, startCommand } from './commands/start.js';
 import { SUBMIT_HELP, submitCommand } from './commands/submit.js';
@@ -24,6 +25,7 @@ Commands:
   policy <sub>        policy sets and bundles: test, build, publish, activate, list, show, diff
   keys <sub>          signing keys: generate, export
   replay KEY          decide a recorded action again from its archived request and bundle
+  verify [FILE|-]     check signed receipts or a receipt export with public keys only
 
 Run \`actiongate <command> --help\` for a command's options.
 
@@ -72,6 +74,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return keysCommand(config, groupArgs(argv, command, help), io);
     case 'replay':
       return replayCommand(config, groupArgs(argv, command, help), io);
+    case 'verify':
+      return verifyCommand(config, groupArgs(argv, command, help), { ...io, stdin: process.stdin });
     default:
       if (help) return printHelp(MAIN_HELP);
       throw new CliError('USAGE', `unknown command ${JSON.stringify(command)}; run actiongate --help`);

@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import { loadKeySet } from '../../keys/key-set-schema.js';
+import { defaultBackend, formatProblem, nobleBackend, requirePermit, verifyLog, verifyReceipt } from '../../receipt/verify/index.js';
+import { CliError } from '../cli-error.js';
+import type { CommandIo } from '../command-io.js';
+import type { ActionGateConfig } from '../config.js';
+import { parseCommandArgs } from '../parse-command-args.js';
+
+export const VERIFY_HELP = `Usage: actiongate verify --keys KEYSET [--require-permit KEY ...] [--backend node|noble] [FILE|-]
+
+Checks signed receipts with public keys only (no database, no Temporal, no policies): one
+receipt (a single JSON object) or an export (JSONL: receipts and checkpoints, one per line).
+Checks the format version, canonical form, Ed25519 signature, the key's validity at the
+receipt's issue time, and for an export the chain: gaps, duplicates, order, previous-receipt
+hashes, and checkpoints (a truncated tail). Prints a summary and one line per problem with its
+sequence number. Exit 0 only when everything holds.
+
+Options:
+  --keys KEYSET          key set file (JSON) of the public keys trusted to sign receipts
+  --require-permit KEY   also answer "was the action with this idempotency key authorized?":
+                         yes only for a correctly signed PERMIT decision in enforce mode in a log
+                         that verifies (a signed DENY or SILENCE is not an authorization); repeatable
+  --backend node|noble   Ed25519 implementation (default: Node's crypto when present, else noble)`;
+
+/** \`actiongate verify\`: the independent check an auditor runs on an export. */
+export async function verifyCommand(_config: ActionGateConfig, args: string[], io: CommandIo & { stdin: NodeJS.ReadableStream }): Promise<number> {
+  const { values, positionals } = parseCommandArgs('verify', args, {
+    keys: { type: 'string' },
+    'require-permit': { type: 'string', multiple: true },
+    backend: { type: 'string' },
+  });
+  if (values.help) {
+    io.out(VERIFY_HELP);
+    return 0;
+  }
+  if (values.keys === undefined) throw new CliError('USAGE', 'verify needs --keys KEYSET (the public keys trusted to sign receipts)');
+  if (positionals.length > 1) throw new CliError('USAGE', 'verify takes at most one FILE (or - for standard input)');
+  if (values.backend !== undefined && values.backend !== 'node' && values.backend !== 'noble') {
+    throw new CliError('USAGE', `verify: --backend must be node or noble, not ${JSON.stringify(values.backend)}`);
+  }
+  const keys = await loadKeySet(values.keys);
+  const backend = values.backend === 'noble' ? nobleBackend : await defaultBackend();
+  const text = await readInput(positionals[0], io.stdin);
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  if (lines.length === 0) throw new CliError('INVALID_INPUT', 'verify: the input is empty');
+
+  const permits = values['require-permit'] ?? [];
+  // A single pretty-printed receipt spans several lines but is one JSON value.
+  const single = lines.length === 1 || isOneJsonValue(text);
+  let ok: boolean;
+  if (single && permits.length === 0) {
+    const result = verifyReceipt(lines.length === 1 ? (lines[0] as string) : text.trim(), keys, backend);
+    for (const problem of result.problems) io.out(formatProblem(problem));
+    io.out(result.ok ? `1 receipt (seq ${result.receipt.log.seq}, ${result.receipt.body.kind}) verifies with ${backend.name}` : `receipt does NOT verify: ${result.problems.length} problem(s)`);
+    ok = result.ok;
+  } else {
+    const result = verifyLog(lines, keys, backend);
+    for (const problem of result.problems) io.out(formatProblem(problem));
+    io.out(
+      `${result.receipts.length} receipts, ${result.checkpoints.length} checkpoints: ` +
+        (result.ok ? `the log verifies with ${backend.name}` : `${result.problems.length} problem(s)`),
+    );
+    ok = result.ok;
+  }
+  for (const key of permits) {
+    const answer = requirePermit(lines, key, keys, backend);
+    io.out(answer.authorized ? `${key}: authorized (${answer.code})` : `${key}: NOT authorized (${answer.code}: ${answer.message})`);
+    ok = ok && answer.authorized;
+  }
+  return ok ? 0 : 1;
+}
+
+function isOneJsonValue(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readInput(file: string | undefined, stdin: NodeJS.ReadableStream): Promise<string> {
+  if (file !== undefined && file !== '-') {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      throw new CliError('INVALID_INPUT', `cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,82 @@
+// `actiongate verify`: an auditor with a key set and an export, nothing else.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TRUST_KEY_1_RECEIPTS } from '../fixtures/receipts/golden-receipts.js';
+import { runCli } from '../support/run-cli.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { tempDir } from '../support/temp-dir.js';
+
+const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'receipts');
+let dir: string;
+let keys: string;
+let lines: string[];
+
+beforeAll(async () => {
+  dir = await tempDir('actiongate-verify-');
+  keys = join(dir, 'keyset.json');
+  await writeFile(keys, JSON.stringify(TRUST_KEY_1_RECEIPTS));
+  lines = (await readFile(join(FIXTURES, 'log.jsonl'), 'utf8')).split('\n').filter(Boolean);
+});
+
+async function exportFile(content: string[]): Promise<string> {
+  const file = join(dir, `export-${Math.random().toString(36).slice(2)}.jsonl`);
+  await writeFile(file, `${content.join('\n')}\n`);
+  return file;
+}
+
+describe('when the export is intact', () => {
+  it.each(['node', 'noble'])('verifies with the %s back end and exits 0', async (backend) => {
+    const ran = await runCli(['verify', '--keys', keys, '--backend', backend, join(FIXTURES, 'log.jsonl')]);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain('the log verifies');
+  });
+
+  it('verifies a single receipt on its own', async () => {
+    const ran = await runCli(['verify', '--keys', keys, join(FIXTURES, 'decision-permit.json')]);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain('1 receipt (seq 1, decision) verifies');
+  });
+});
+
+describe('when a line was removed from the export', () => {
+  it('exits 1 naming the gap with its sequence number', async () => {
+    const ran = await runCli(['verify', '--keys', keys, await exportFile([lines[0] as string, ...lines.slice(2)])]);
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toContain('seq 2: GAP');
+  });
+});
+
+describe('when the key set is the wrong one', () => {
+  it('rejects the receipts', async () => {
+    const wrong = join(dir, 'wrong.json');
+    await writeFile(wrong, JSON.stringify({ version: 1, keys: [] }));
+    const ran = await runCli(['verify', '--keys', wrong, join(FIXTURES, 'log.jsonl')]);
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toContain('UNKNOWN_KEY');
+  });
+});
+
+describe('when asked whether actions were authorized', () => {
+  it('says yes for the signed PERMIT and no for the signed DENY', async () => {
+    const permit = await runCli(['verify', '--keys', keys, '--require-permit', 'pay-0001', join(FIXTURES, 'log.jsonl')]);
+    expect(permit.code).toBe(0);
+    expect(permit.stdout).toContain('pay-0001: authorized');
+    const deny = await runCli(['verify', '--keys', keys, '--require-permit', 'pay-0002', join(FIXTURES, 'log.jsonl')]);
+    expect(deny.code).toBe(1);
+    expect(deny.stdout).toContain('pay-0002: NOT authorized (NOT_PERMITTED');
+  });
+
+  it('reads the export from standard input', async () => {
+    const ran = await runCli(['verify', '--keys', keys, '--require-permit', 'pay-0001', '-'], {}, REPO_ROOT, `${lines.join('\n')}\n`);
+    expect(ran.code).toBe(0);
+  });
+});
+
+describe('when called without keys', () => {
+  it('exits 2 saying what is missing', async () => {
+    const ran = await runCli(['verify', join(FIXTURES, 'log.jsonl')]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain('--keys');
+  });
+});
