@@ -16,6 +16,8 @@ export interface ActionGateConfig {
   bundleSigningKey?: string;
   /** Key set (JSON) of the public keys trusted to sign policy bundles. */
   bundleKeys?: string;
+  /** Private key file workers sign receipts with (the signed, hash-chained log); unsigned without it. */
+  receiptSigningKey?: string;
 }
 
 export const ENVIRONMENT_HELP = `Environment:
@@ -26,7 +28,8 @@ export const ENVIRONMENT_HELP = `Environment:
   ACTIONGATE_POLICIES            policy directory (default ./policies)
   ACTIONGATE_DATA_DIR            local state of \`actiongate start\` (default ./.actiongate)
   ACTIONGATE_BUNDLE_SIGNING_KEY  private key file \`policy build\` signs with when --key is not given
-  ACTIONGATE_BUNDLE_KEYS         key set file (JSON) of the public keys trusted to sign policy bundles`;
+  ACTIONGATE_BUNDLE_KEYS         key set file (JSON) of the public keys trusted to sign policy bundles
+  ACTIONGATE_RECEIPT_KEY         private key file the worker signs receipts with (signed, hash-chained log)`;
 
 export function resolveConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): ActionGateConfig {
   return {
@@ -39,6 +42,7 @@ export function resolveConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
     dataDir: resolve(cwd, nonEmpty(env.ACTIONGATE_DATA_DIR) ?? './.actiongate'),
     bundleSigningKey: optionalPath(env.ACTIONGATE_BUNDLE_SIGNING_KEY, cwd),
     bundleKeys: optionalPath(env.ACTIONGATE_BUNDLE_KEYS, cwd),
+    receiptSigningKey: optionalPath(env.ACTIONGATE_RECEIPT_KEY, cwd),
   };
 }
 

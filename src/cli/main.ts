@@ -8,6 +8,7 @@ import { DB_MIGRATE_HELP, dbMigrateCommand } from './commands/db-migrate.js';
 import { keysCommand } from './commands/keys.js';
 import { replayCommand } from './commands/replay.js';
 import { verifyCommand } from './commands/verify.js';
+import { receiptsCommand } from './commands/receipts.js';
 import { policyCommand } from './commands/policy.js';
 import { START_HELP, startCommand } from './commands/start.js';
 import { SUBMIT_HELP, submitCommand } from './commands/submit.js';
@@ -25,6 +26,7 @@ Commands:
   policy <sub>        policy sets and bundles: test, build, publish, activate, list, show, diff
   keys <sub>          signing keys: generate, export
   replay KEY          decide a recorded action again from its archived request and bundle
+  receipts <sub>      the signed receipt log: export (JSONL), show KEY
   verify [FILE|-]     check signed receipts or a receipt export with public keys only
 
 Run \`actiongate <command> --help\` for a command's options.
@@ -74,6 +76,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return keysCommand(config, groupArgs(argv, command, help), io);
     case 'replay':
       return replayCommand(config, groupArgs(argv, command, help), io);
+    case 'receipts':
+      return receiptsCommand(config, groupArgs(argv, command, help), io);
     case 'verify':
       return verifyCommand(config, groupArgs(argv, command, help), { ...io, stdin: process.stdin });
     default:

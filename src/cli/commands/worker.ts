@@ -8,6 +8,7 @@ import { loadStaticPolicySource, type PolicySource } from '../../policy/policy-s
 import { PgBundleStore } from '../../store/bundle-store.js';
 import { migrate } from '../../store/migrate.js';
 import { PgReceiptStore } from '../../store/receipt-store.js';
+import { readPrivateKeyFile } from '../../keys/private-key-file.js';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
 import { createActionGateWorker } from '../../worker/actiongate-worker.js';
 import { connectClient, connectDatabase, connectWorker } from '../connect.js';
@@ -62,6 +63,8 @@ export async function workerCommand(config: ActionGateConfig, log: (line: string
     const migrated = await migrate(pool);
     if (migrated.applied.length > 0) log(`applied migrations: ${migrated.applied.join(', ')}`);
 
+    const signer = config.receiptSigningKey === undefined ? undefined : await readPrivateKeyFile(config.receiptSigningKey);
+    log(signer ? `receipts signed with ${signer.keyId} into the hash-chained log` : 'receipts NOT signed (ACTIONGATE_RECEIPT_KEY is not set)');
     const policies = config.bundleKeys === undefined ? await directoryPolicies(config, log) : await storePolicies(config, config.bundleKeys, pool, log);
     try {
       await registerSearchAttributes(config, log);
@@ -73,7 +76,7 @@ export async function workerCommand(config: ActionGateConfig, log: (line: string
           namespace: config.temporalNamespace,
           taskQueue: config.taskQueue,
           policies: policies.source,
-          store: new PgReceiptStore(pool),
+          store: new PgReceiptStore(pool, signer ? { signer } : {}),
           connectors: policies.connectors,
         });
         log(`worker polling task queue ${config.taskQueue} on ${config.temporalAddress} (namespace ${config.temporalNamespace}); Ctrl-C to stop`);

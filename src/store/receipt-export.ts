@@ -1,0 +1,25 @@
+import type pg from 'pg';
+
+const BATCH = 1_000;
+
+/**
+ * The signed log as export lines (canonical JSON, one per line) in sequence order, read in
+ * batches so memory stays constant however long the log is, followed by the latest checkpoint.
+ * `actiongate verify` checks exactly these lines.
+ */
+export async function* exportReceiptLog(pool: pg.Pool): AsyncGenerator<string> {
+  let after = 0;
+  for (;;) {
+    const { rows } = await pool.query<{ log_seq: string; envelope_canonical: string }>(
+      `SELECT log_seq, envelope_canonical FROM receipts WHERE log_seq > $1 ORDER BY log_seq LIMIT $2`,
+      [after, BATCH],
+    );
+    for (const row of rows) yield row.envelope_canonical;
+    if (rows.length < BATCH) break;
+    after = Number(rows.at(-1)?.log_seq);
+  }
+  const { rows } = await pool.query<{ checkpoint_canonical: string }>(
+    `SELECT checkpoint_canonical FROM receipt_checkpoints WHERE size <= (SELECT size FROM receipt_log_head WHERE id = 1) ORDER BY size DESC LIMIT 1`,
+  );
+  if (rows[0]) yield rows[0].checkpoint_canonical;
+}
