@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
@@ -12,6 +15,11 @@ import { runDemo } from '../../demo/run-demo.js';
 import { slowPolicySource } from '../../demo/slow-policy-source.js';
 import { startLocalStack } from '../../devstack/local-stack.js';
 import { loadStaticPolicySource } from '../../policy/policy-source.js';
+import { generatePrivateKeyFile, readPrivateKeyFile, writePrivateKeyFile } from '../../keys/private-key-file.js';
+import type { KeySet } from '../../keys/key-set.js';
+import type { Signer } from '../../keys/signer.js';
+import { formatProblem, nobleBackend, verifyLog } from '../../receipt/verify/index.js';
+import { exportReceiptLog } from '../../store/receipt-export.js';
 import { migrate } from '../../store/migrate.js';
 import { PgReceiptStore } from '../../store/receipt-store.js';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
@@ -90,7 +98,8 @@ export async function startCommand(
     const workerConnection = await NativeConnection.connect({ address: stack.temporalAddress });
     cleanups.push(() => workerConnection.close());
     const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet(io.log) });
-    const store = new PgReceiptStore(pool);
+    const receipts = await demoReceiptKey(config, io.log);
+    const store = new PgReceiptStore(pool, { signer: receipts.signer, checkpointEvery: 10 });
     const slowQueue = `${config.taskQueue}-demo-slow-gate`;
     const workers: Worker[] = await Promise.all([
       createActionGateWorker({ connection: workerConnection, namespace: stack.namespace, taskQueue: config.taskQueue, workflowBundle, policies: source, store, connectors }),
@@ -132,9 +141,18 @@ export async function startCommand(
     } else {
       io.out(`Find this demo's workflows in your Temporal UI with: WorkflowId STARTS_WITH "${runId}"`);
     }
+    const log: string[] = [];
+    for await (const line of exportReceiptLog(pool)) log.push(line);
+    const audit = verifyLog(log, receipts.keySet, nobleBackend);
+    io.out(
+      `receipt log: ${audit.receipts.length} signed receipts, ${audit.checkpoints.length} checkpoint(s): ` +
+        (audit.ok ? 'chain and signatures verify with the public key only' : `${audit.problems.length} PROBLEM(S)`),
+    );
+    for (const problem of audit.problems) io.out(`  ${formatProblem(problem)}`);
+    io.out(`  check it yourself: DATABASE_URL=${stack.databaseUrl} npx actiongate receipts export | npx actiongate verify --keys ${receipts.keySetPath} -`);
     if (mismatches.length > 0) io.out(`UNEXPECTED: ${mismatches.map((r) => `#${r.step} ${r.outcome} (expected ${r.expected})`).join('; ')}`);
 
-    if (options.once) return mismatches.length === 0 ? 0 : 1;
+    if (options.once) return mismatches.length === 0 && audit.ok ? 0 : 1;
 
     io.out(`\nActionGate is running. Submit your own actions from another terminal:
   TEMPORAL_ADDRESS=${stack.temporalAddress} npx actiongate submit request.json
@@ -145,6 +163,25 @@ Dispatches go to the demo external system. Ctrl-C stops everything.`);
   } finally {
     await cleanup();
   }
+}
+
+/**
+ * The demo's receipt signing key: made once under the data dir (mode 0600) with its public key
+ * set beside it, so the demo's log is signed like a production one. Development only.
+ */
+async function demoReceiptKey(config: ActionGateConfig, log: (line: string) => void): Promise<{ signer: Signer; keySet: KeySet; keySetPath: string }> {
+  const dir = join(config.dataDir, 'keys');
+  const keyPath = join(dir, 'receipt.key.json');
+  const keySetPath = join(dir, 'receipt-keyset.json');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (!existsSync(keyPath)) {
+    await writePrivateKeyFile(keyPath, generatePrivateKeyFile());
+    log(`made a development receipt signing key in ${keyPath}`);
+  }
+  const signer = await readPrivateKeyFile(keyPath);
+  const keySet: KeySet = { version: 1, keys: [{ keyId: signer.keyId, publicKey: signer.publicKey, purpose: 'receipt' }] };
+  await writeFile(keySetPath, `${JSON.stringify(keySet, null, 2)}\n`);
+  return { signer, keySet, keySetPath };
 }
 
 function quiet(log: (line: string) => void) {
