@@ -24,7 +24,10 @@ export async function migrate(pool: pg.Pool): Promise<MigrationReport> {
   const report: MigrationReport = { applied: [], alreadyApplied: [] };
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
-    await client.query(
+    // No DDL when the table is there: a worker running as the INSERT/SELECT-only application
+    // role (docs/OPERATIONS.md) can then start against an up-to-date database.
+    const exists = (await client.query<{ t: string | null }>("SELECT to_regclass('actiongate_migrations')::text AS t")).rows[0]?.t;
+    if (!exists) await client.query(
       `CREATE TABLE IF NOT EXISTS actiongate_migrations (
          name TEXT PRIMARY KEY,
          applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
