@@ -43,8 +43,10 @@ const COLUMNS = 'seq, receipt_id, kind, body_canonical, recorded_at';
 export interface PgReceiptStoreOptions {
   /** Signs every receipt into the global hash-chained log. Without it receipts are stored unsigned. */
   signer?: Signer;
-  /** A signed checkpoint every this many receipts (default 100). */
+  /** A signed checkpoint every this many receipts (default 100)... */
   checkpointEvery?: number;
+  /** ...or with the first receipt this long after the last checkpoint (default 60 s). */
+  checkpointAfterMs?: number;
   /** The clock checkpoints are issued at (default: the system clock). */
   now?: () => Date;
 }
@@ -86,7 +88,9 @@ export class PgReceiptStore implements ReceiptStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const head = await client.query<{ size: string; head_hash: Digest | null }>('SELECT size, head_hash FROM receipt_log_head WHERE id = 1 FOR UPDATE');
+      const head = await client.query<{ size: string; head_hash: Digest | null; checkpointed_at: Date | null }>(
+        'SELECT size, head_hash, checkpointed_at FROM receipt_log_head WHERE id = 1 FOR UPDATE',
+      );
       // Under the head lock: a concurrent append of the same key and kind has committed or not started.
       const existing = await client.query<ReceiptRow>(`SELECT ${COLUMNS} FROM receipts WHERE idempotency_key = $1 AND kind = $2`, [body.idempotencyKey, body.kind]);
       const first = existing.rows[0];
@@ -106,9 +110,16 @@ export class PgReceiptStore implements ReceiptStore {
          RETURNING ${COLUMNS}`,
         [...rowValues(body, request), canonicalJson(envelope), canonicalJson(envelope), seq],
       );
-      await client.query('UPDATE receipt_log_head SET size = $1, head_hash = $2 WHERE id = 1', [seq, hash]);
-      if (seq % (this.options.checkpointEvery ?? 100) === 0) {
-        const checkpoint = signCheckpoint({ size: seq, headHash: hash, issuedAt: (this.options.now?.() ?? new Date()).toISOString() }, signer);
+      const now = this.options.now?.() ?? new Date();
+      const sinceLast = row.checkpointed_at === null ? Number.POSITIVE_INFINITY : now.getTime() - row.checkpointed_at.getTime();
+      const checkpointDue = seq % (this.options.checkpointEvery ?? 100) === 0 || sinceLast >= (this.options.checkpointAfterMs ?? 60_000);
+      await client.query('UPDATE receipt_log_head SET size = $1, head_hash = $2, checkpointed_at = $3 WHERE id = 1', [
+        seq,
+        hash,
+        checkpointDue ? now : row.checkpointed_at,
+      ]);
+      if (checkpointDue) {
+        const checkpoint = signCheckpoint({ size: seq, headHash: hash, issuedAt: now.toISOString() }, signer);
         await client.query('INSERT INTO receipt_checkpoints (size, head_hash, issued_at, checkpoint_canonical) VALUES ($1, $2, $3, $4)', [
           seq,
           hash,

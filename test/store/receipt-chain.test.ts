@@ -110,3 +110,39 @@ describe('when an auditor exports the log and verifies it with the public keys o
     ]);
   });
 });
+
+describe('when receipts arrive slowly', () => {
+  it('also checkpoints by time: with the first receipt after the interval since the last checkpoint', async () => {
+    const own = await freshDatabase();
+    try {
+      let now = Date.parse('2026-11-24T10:00:00Z');
+      const store = new PgReceiptStore(own.pool, { signer, checkpointEvery: 1_000, checkpointAfterMs: 1_000, now: () => new Date(now) });
+      const bodyFor = (key: string) => ({
+        v: 1 as const,
+        kind: 'decision' as const,
+        idempotencyKey: key,
+        workflowId: key,
+        runId: 'run-1',
+        requestHash: `sha256:${'a'.repeat(64)}` as const,
+        actor: { id: 'agent-1', type: 'agent' },
+        surface: 'payments',
+        action: 'transfer',
+        target: { type: 'account', id: 'acct-1' },
+        issuedAt: new Date(now).toISOString(),
+        outcome: 'DENY' as const,
+        reasons: ['payments.forbid-agent-over-limit'],
+        mode: 'enforce' as const,
+        policy: { digest: null, version: null },
+      });
+      await store.append(bodyFor(uniqueId('slow')));
+      now += 500;
+      await store.append(bodyFor(uniqueId('slow')));
+      now += 1_100;
+      await store.append(bodyFor(uniqueId('slow')));
+      const { rows } = await own.pool.query<{ size: string }>('SELECT size FROM receipt_checkpoints ORDER BY size');
+      expect(rows.map((r) => Number(r.size))).toEqual([1, 3]);
+    } finally {
+      await own.pool.end();
+    }
+  });
+});

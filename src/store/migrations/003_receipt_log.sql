@@ -5,11 +5,12 @@ ALTER TABLE receipts
   ADD COLUMN envelope_canonical TEXT;            -- the signed envelope's exact RFC 8785 bytes
 
 CREATE TABLE receipt_log_head (
-  id        SMALLINT PRIMARY KEY CHECK (id = 1),
-  size      BIGINT NOT NULL,
-  head_hash TEXT
+  id              SMALLINT PRIMARY KEY CHECK (id = 1),
+  size            BIGINT NOT NULL,
+  head_hash       TEXT,
+  checkpointed_at TIMESTAMPTZ                    -- when the last checkpoint was issued
 );
-INSERT INTO receipt_log_head (id, size, head_hash) VALUES (1, 0, NULL);
+INSERT INTO receipt_log_head (id, size, head_hash, checkpointed_at) VALUES (1, 0, NULL, NULL);
 
 -- Signed statements of (size, head hash): a verifier holding one detects a cut or rewritten tail.
 CREATE TABLE receipt_checkpoints (
