@@ -16,12 +16,32 @@ export function passesStrictEncodingChecks(publicKey: Uint8Array, signature: Uin
   let s = 0n;
   for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(signature[i] as number);
   if (s >= L) return false;
+  if (!acceptablePublicKey(publicKey)) return false;
   try {
     // zip215 = false: refuse non-canonical y (>= p) and a "negative zero" x.
-    if (Point.fromBytes(publicKey, false).isSmallOrder()) return false;
     Point.fromBytes(signature.subarray(0, 32), false);
   } catch {
     return false;
   }
   return true;
+}
+
+// A log is signed by a handful of keys: decide each key's encoding once (a point decompression
+// costs about as much as the signature check itself). Bounded, so a hostile input cannot grow it.
+const publicKeyVerdicts = new Map<string, boolean>();
+const MAX_CACHED_KEYS = 1_024;
+
+function acceptablePublicKey(publicKey: Uint8Array): boolean {
+  const id = Array.from(publicKey, (b) => b.toString(16).padStart(2, '0')).join('');
+  const known = publicKeyVerdicts.get(id);
+  if (known !== undefined) return known;
+  let verdict: boolean;
+  try {
+    verdict = !Point.fromBytes(publicKey, false).isSmallOrder();
+  } catch {
+    verdict = false;
+  }
+  if (publicKeyVerdicts.size >= MAX_CACHED_KEYS) publicKeyVerdicts.clear();
+  publicKeyVerdicts.set(id, verdict);
+  return verdict;
 }
