@@ -3,16 +3,28 @@ import type pg from 'pg';
 const BATCH = 1_000;
 
 /**
+ * Narrows an export to receipts issued since an instant and/or of one surface. A filtered export
+ * still verifies receipt by receipt (signatures, keys), but its chain has gaps by construction:
+ * check the chain on a full export.
+ */
+export interface ExportFilter {
+  since?: string;
+  surface?: string;
+}
+
+/**
  * The signed log as export lines (canonical JSON, one per line) in sequence order, read in
  * batches so memory stays constant however long the log is, followed by the latest checkpoint.
  * `actiongate verify` checks exactly these lines.
  */
-export async function* exportReceiptLog(pool: pg.Pool): AsyncGenerator<string> {
+export async function* exportReceiptLog(pool: pg.Pool, filter: ExportFilter = {}): AsyncGenerator<string> {
   let after = 0;
   for (;;) {
     const { rows } = await pool.query<{ log_seq: string; envelope_canonical: string }>(
-      `SELECT log_seq, envelope_canonical FROM receipts WHERE log_seq > $1 ORDER BY log_seq LIMIT $2`,
-      [after, BATCH],
+      `SELECT log_seq, envelope_canonical FROM receipts
+        WHERE log_seq > $1 AND ($3::timestamptz IS NULL OR issued_at >= $3) AND ($4::text IS NULL OR surface = $4)
+        ORDER BY log_seq LIMIT $2`,
+      [after, BATCH, filter.since ?? null, filter.surface ?? null],
     );
     for (const row of rows) yield row.envelope_canonical;
     if (rows.length < BATCH) break;

@@ -76,6 +76,23 @@ describe('when 50 actions run at once', () => {
     expect(verification.problems.map((p) => [p.code, p.seq])).toContainEqual(['GAP', 10]);
   });
 
+  it('signs refusals like permits: an unknown surface\'s SILENCE is in the verified log', async () => {
+    const request = paymentRequest({ surface: 'crypto-trades' });
+    expect((await gateClient(client, taskQueue).execute(request)).outcome).toBe('SILENCE');
+    const verification = verifyLog(await exported(), receiptKeys(), nobleBackend);
+    expect(verification.problems).toEqual([]);
+    const mine = verification.receipts.filter((r) => r.body.idempotencyKey === request.idempotencyKey);
+    expect(mine.map((r) => (r.body.kind === 'decision' ? r.body.outcome : r.body.dispatch.status))).toEqual(['SILENCE', 'skipped']);
+  });
+
+  it('narrows an export by surface', async () => {
+    const lines: string[] = [];
+    for await (const line of exportReceiptLog(db.pool, { surface: 'crypto-trades' })) lines.push(line);
+    const receipts = lines.filter((l) => l.includes('"body"')).map((l) => JSON.parse(l) as { body: { surface: string } });
+    expect(receipts.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(receipts.map((r) => r.body.surface))).toEqual(new Set(['crypto-trades']));
+  });
+
   it('does not spend a sequence number on a repeated write of the same key and kind', async () => {
     const before = (await exported()).length;
     const request = paymentRequest();
