@@ -121,5 +121,9 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<never
       code = 1;
     }
   }
+  // process.exit() drops output still queued for a pipe (stdout to a pipe is asynchronous): a long
+  // `receipts export | verify` lost its tail that way. Exit once both streams have flushed.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
   process.exit(code);
 }
