@@ -44,6 +44,19 @@ export class ActionGateClient {
   /** Validates, submits and returns the decision. Throws RequestError for bad input (nothing is started). */
   async submit(input: unknown): Promise<SubmittedAction> {
     const request = parseActionRequest(input);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.submitOnce(request);
+      } catch (err) {
+        // Concurrent Update-With-Starts of one key: the server may answer a start it deduplicated
+        // with UNAVAILABLE ("StartDeduped") on every retry of that same operation. A new operation
+        // then finds the running workflow and attaches to it; safe, since the key is the workflow ID.
+        if (attempt >= 3 || !isDedupedStart(err)) throw err;
+      }
+    }
+  }
+
+  private async submitOnce(request: ActionRequest): Promise<SubmittedAction> {
     const hash = requestHash(request);
     const startOperation = new WithStartWorkflowOperation<typeof governedActionWorkflow>(WORKFLOW_TYPE, {
       workflowId: request.idempotencyKey,
@@ -89,6 +102,13 @@ export class ActionGateClient {
       throw translate(err, request);
     }
   }
+}
+
+function isDedupedStart(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+    if (e.message.includes('StartDeduped')) return true;
+  }
+  return false;
 }
 
 function conflict(request: ActionRequest, firstHash: string, hash: string): ClientError {
