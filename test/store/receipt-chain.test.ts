@@ -13,6 +13,7 @@ import { connectTemporal, connectorsTo, gateClient, paymentRequest, startTestWor
 import { POLICIES_DIR } from '../support/paths.js';
 import { runCli } from '../support/run-cli.js';
 import { tempDir } from '../support/temp-dir.js';
+import { decisionBody } from '../fixtures/decision-body.js';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -134,23 +135,7 @@ describe('when receipts arrive slowly', () => {
     try {
       let now = Date.parse('2026-11-24T10:00:00Z');
       const store = new PgReceiptStore(own.pool, { signer, checkpointEvery: 1_000, checkpointAfterMs: 1_000, now: () => new Date(now) });
-      const bodyFor = (key: string) => ({
-        v: 1 as const,
-        kind: 'decision' as const,
-        idempotencyKey: key,
-        workflowId: key,
-        runId: 'run-1',
-        requestHash: `sha256:${'a'.repeat(64)}` as const,
-        actor: { id: 'agent-1', type: 'agent' },
-        surface: 'payments',
-        action: 'transfer',
-        target: { type: 'account', id: 'acct-1' },
-        issuedAt: new Date(now).toISOString(),
-        outcome: 'DENY' as const,
-        reasons: ['payments.forbid-agent-over-limit'],
-        mode: 'enforce' as const,
-        policy: { digest: null, version: null },
-      });
+      const bodyFor = (key: string) => decisionBody(key, { issuedAt: new Date(now).toISOString() });
       await store.append(bodyFor(uniqueId('slow')));
       now += 500;
       await store.append(bodyFor(uniqueId('slow')));

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/store/migrate.js';
 import { PgReceiptStore } from '../../src/store/receipt-store.js';
-import type { DecisionReceiptBody } from '../../src/receipt/receipt-body.js';
+import { decisionBody } from '../fixtures/decision-body.js';
 import { freshDatabase, newSigner } from '../support/bundles.js';
 import { APPLICATION_ROLE_GRANTS } from '../../src/store/application-role.js';
 
@@ -29,31 +29,12 @@ afterAll(async () => {
   await db?.pool.end();
 });
 
-function body(key: string): DecisionReceiptBody {
-  return {
-    v: 1,
-    kind: 'decision',
-    idempotencyKey: key,
-    workflowId: key,
-    runId: 'run-1',
-    requestHash: `sha256:${'a'.repeat(64)}`,
-    actor: { id: 'agent-1', type: 'agent' },
-    surface: 'payments',
-    action: 'transfer',
-    target: { type: 'account', id: 'acct-1' },
-    issuedAt: '2026-11-24T10:00:00.000Z',
-    outcome: 'DENY',
-    reasons: ['payments.forbid-agent-over-limit'],
-    mode: 'enforce',
-    policy: { digest: null, version: null },
-  };
-}
 
 describe('when the worker runs as the application role', () => {
   it('starts against a migrated database and appends signed receipts', async () => {
     expect((await migrate(app)).applied).toEqual([]);
     const store = new PgReceiptStore(app, { signer: newSigner() });
-    const { inserted } = await store.append(body(`grants-${randomUUID()}`));
+    const { inserted } = await store.append(decisionBody(`grants-${randomUUID()}`));
     expect(inserted).toBe(true);
   });
 

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionReceiptBody } from '../../src/receipt/receipt-body.js';
+import { decisionBody } from '../fixtures/decision-body.js';
 import { receiptId } from '../../src/receipt/receipt-id.js';
 import { migrate } from '../../src/store/migrate.js';
 import { PgReceiptStore } from '../../src/store/receipt-store.js';
@@ -15,24 +16,9 @@ beforeAll(() => {
 });
 afterAll(() => pool?.end());
 
+
 function decision(key: string, outcome: DecisionReceiptBody['outcome'] = 'PERMIT'): DecisionReceiptBody {
-  return {
-    v: 1,
-    kind: 'decision',
-    idempotencyKey: key,
-    workflowId: key,
-    runId: 'run-1',
-    requestHash: `sha256:${'a'.repeat(64)}`,
-    actor: { id: 'agent-1', type: 'agent' },
-    surface: 'payments',
-    action: 'transfer',
-    target: { type: 'account', id: 'acct-1' },
-    issuedAt: '2026-11-24T10:00:00.000Z',
-    outcome,
-    reasons: ['payments-agent-limit'],
-    mode: 'enforce',
-    policy: { digest: `sha256:${'b'.repeat(64)}`, version: null },
-  };
+  return decisionBody(key, { outcome, reasons: ['payments-agent-limit'], policy: { digest: `sha256:${'b'.repeat(64)}`, version: null } });
 }
 
 describe('when a receipt is appended', () => {

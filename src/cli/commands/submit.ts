@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { ActionGateClient } from '../../client/actiongate-client.js';
 import { ClientError } from '../../client/client-error.js';
 import { RequestError } from '../../request/request-error.js';
 import { parseActionRequest } from '../../request/action-request.js';
 import { CliError } from '../cli-error.js';
+import { readInput } from '../read-input.js';
 import { connectClient } from '../connect.js';
 import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
 
@@ -54,17 +54,4 @@ export async function submitCommand(
   } finally {
     await connection.close();
   }
-}
-
-async function readInput(file: string | undefined, stdin: NodeJS.ReadableStream): Promise<string> {
-  if (file !== undefined && file !== '-') {
-    try {
-      return await readFile(file, 'utf8');
-    } catch (err) {
-      throw new CliError('INVALID_INPUT', `cannot read ${file}: ${(err as Error).message}`);
-    }
-  }
-  const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return Buffer.concat(chunks).toString('utf8');
 }

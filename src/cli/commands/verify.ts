@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { loadKeySet } from '../../keys/key-set-schema.js';
 import { defaultBackend, formatProblem, nobleBackend, requirePermit, verifyLog, verifyReceipt } from '../../receipt/verify/index.js';
 import { CliError } from '../cli-error.js';
+import { readInput } from '../read-input.js';
 import type { CommandIo } from '../command-io.js';
 import type { ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
@@ -77,17 +77,4 @@ function isOneJsonValue(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-async function readInput(file: string | undefined, stdin: NodeJS.ReadableStream): Promise<string> {
-  if (file !== undefined && file !== '-') {
-    try {
-      return await readFile(file, 'utf8');
-    } catch (err) {
-      throw new CliError('INVALID_INPUT', `cannot read ${file}: ${(err as Error).message}`);
-    }
-  }
-  const chunks: Buffer[] = [];
-  for await (const chunk of stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-  return Buffer.concat(chunks).toString('utf8');
 }
