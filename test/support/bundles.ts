@@ -9,6 +9,7 @@ import { generatePrivateKeyFile } from '../../src/keys/private-key-file.js';
 import { createSigner, type Signer } from '../../src/keys/signer.js';
 import { readPolicyDir, type PolicyFile } from '../../src/policy/policy-files.js';
 import { migrate } from '../../src/store/migrate.js';
+import { pgListenerFactory } from '../../src/store/pg-listener.js';
 import { POLICIES_DIR } from './paths.js';
 import { testEnv } from './harness.js';
 
@@ -72,18 +73,9 @@ export async function freshDatabase(): Promise<{ url: string; pool: pg.Pool }> {
   return { url: url.toString(), pool };
 }
 
-/** A connected client for LISTEN, as the worker makes one. */
+/** A connected client for LISTEN, made exactly as the worker makes one. */
 export function listenerFactory(url: string): () => Promise<pg.Client> {
-  return async () => {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-    try {
-      await client.connect();
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw err;
-    }
-    return client;
-  };
+  return pgListenerFactory(url, 2_000);
 }
 
 /** Resolves when `check` is true, polling every 25 ms; rejects after `timeoutMs`. */

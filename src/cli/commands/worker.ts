@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { connectorsFromRegistry } from '../../connectors/connectors-from-registry.js';
 import { ConnectorRegistry } from '../../connectors/connector.js';
 import { PolicyConnectors } from '../../connectors/policy-connectors.js';
@@ -8,6 +8,7 @@ import { loadStaticPolicySource, type PolicySource } from '../../policy/policy-s
 import { PgBundleStore } from '../../store/bundle-store.js';
 import { migrate } from '../../store/migrate.js';
 import { PgReceiptStore } from '../../store/receipt-store.js';
+import { pgListenerFactory } from '../../store/pg-listener.js';
 import { readPrivateKeyFile } from '../../keys/private-key-file.js';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
 import { createActionGateWorker } from '../../worker/actiongate-worker.js';
@@ -128,16 +129,7 @@ async function storePolicies(config: ActionGateConfig, keysFile: string, pool: p
     store: new PgBundleStore(pool),
     trusted,
     log,
-    connectListener: async () => {
-      const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000, keepAlive: true });
-      try {
-        await client.connect();
-      } catch (err) {
-        await client.end().catch(() => undefined);
-        throw err;
-      }
-      return client;
-    },
+    connectListener: pgListenerFactory(databaseUrl),
   });
   const state = await source.start();
   if (state.kind === 'ready') log(`policy mode store: active bundle ${state.set.version} (${state.set.digest})`);
