@@ -24,9 +24,32 @@ const SURFACE_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 const ACTION_PATTERN = /^[a-z][a-z0-9_.-]{0,99}$/;
 // C0, DEL and C1: invisible in logs and receipts, and a way to forge line breaks in them.
 const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-const IdempotencyKeySchema = z
-  .string()
+/**
+ * Why Postgres could not store `text` in a jsonb column (it refuses U+0000 and unpaired UTF-16
+ * surrogates), or undefined when it can. Such a request would pass the gate and then never be
+ * recorded, so it is bad input.
+ *
+ * @example unstorableText('a\u0000b') === 'must not contain U+0000 (NUL)'
+ */
+export function unstorableText(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain U+0000 (NUL)';
+  const surrogate = UNPAIRED_SURROGATE.exec(text);
+  if (surrogate) return `contains an unpaired surrogate (U+${surrogate[0].charCodeAt(0).toString(16).toUpperCase()})`;
+  return undefined;
+}
+
+/** A string Postgres can store; checked first, so a bad one gets this message and no other. */
+function storableString() {
+  return z.string().refine((text) => unstorableText(text) === undefined, {
+    abort: true,
+    error: (issue) => unstorableText(issue.input as string),
+  });
+}
+
+const IdempotencyKeySchema = storableString()
   .min(1, { error: 'must not be empty', abort: true })
   .max(200, { error: 'must be at most 200 characters' })
   .regex(IDEMPOTENCY_KEY_PATTERN, {
@@ -35,28 +58,35 @@ const IdempotencyKeySchema = z
   .describe('Names this action; becomes the Temporal workflow ID. A repeat with the same key gets the same decision.');
 
 /** An opaque identifier (actor.id, target.id): any printable text. */
-const IdSchema = z
-  .string()
+const IdSchema = storableString()
   .min(1, { error: 'must not be empty', abort: true })
   .max(200, { error: 'must be at most 200 characters' })
   .regex(NO_CONTROL_CHARS, { error: 'must not contain control characters' });
 
 /** A kind of principal or resource (actor.type, target.type). */
-const KindSchema = z.string().regex(KIND_PATTERN, {
+const KindSchema = storableString().regex(KIND_PATTERN, {
   error: 'must be a lower-case name: a letter, then up to 63 of a-z 0-9 _ - (e.g. "agent", "service", "human")',
 });
 
-const SurfaceSchema = z
-  .string()
+const SurfaceSchema = storableString()
   .regex(SURFACE_PATTERN, {
     error: 'must be a lower-case name: a letter, then up to 62 of a-z 0-9 - (e.g. "payments", "config-changes")',
   })
   .describe('The policy surface the action falls under.');
 
-const ActionNameSchema = z
-  .string()
+const ActionNameSchema = storableString()
   .regex(ACTION_PATTERN, { error: 'must be a lower-case name: a letter, then up to 99 of a-z 0-9 _ . - (e.g. "transfer")' })
   .describe('What the actor wants to do on the surface.');
+
+const NotAfterSchema = z.iso
+  .datetime({
+    offset: true,
+    // The format check runs first: name the NUL or surrogate rather than the format it breaks.
+    error: (issue) =>
+      (typeof issue.input === 'string' ? unstorableText(issue.input) : undefined) ??
+      'must be an ISO 8601 instant with an offset (e.g. "2026-11-24T12:00:00Z" or "2026-11-24T13:00:00+01:00")',
+  })
+  .describe('The agent gives up at this instant: the gate refuses (DENY, expired) if it would decide later.');
 
 type Report = (path: PropertyKey[], message: string) => void;
 
@@ -77,7 +107,11 @@ export const ContextSchema = z.custom<{ [key: string]: JsonValue }>().superRefin
     return;
   }
   for (const key of Object.keys(value)) {
-    if (key === RESERVED_CONTEXT_KEY) {
+    const badKey = unstorableText(key);
+    if (badKey !== undefined) {
+      report([key], `key ${badKey}`);
+      reportNonJson(value[key], [key], 0, report);
+    } else if (key === RESERVED_CONTEXT_KEY) {
       report([key], `"${RESERVED_CONTEXT_KEY}" is reserved: the gate puts its own clock there`);
     } else if (key === '__proto__') {
       report([key], 'the key "__proto__" is not allowed');
@@ -105,6 +139,7 @@ export const ActionRequestSchema = z
       `Facts for the policies (amounts, flags, ...). The key "${RESERVED_CONTEXT_KEY}" is reserved for the gate.`,
     ),
     payload: JsonValueSchema.optional().describe('What the connector sends if the action is permitted.'),
+    notAfter: NotAfterSchema.optional(),
   })
   // `payload: undefined` is the same request as no payload; canonical JSON has no undefined.
   .overwrite(withoutUndefinedPayload)
@@ -121,7 +156,7 @@ export const ActionRequestSchema = z
   )
   .meta({
     title: 'ActionRequest',
-    description: `One action an AI agent asks ActionGate to take. The RFC 8785 canonical JSON of the request must be at most ${MAX_REQUEST_BYTES} bytes (UTF-8), and each JSON value may nest at most ${MAX_JSON_DEPTH} levels deep.`,
+    description: `One action an AI agent asks ActionGate to take. The RFC 8785 canonical JSON of the request must be at most ${MAX_REQUEST_BYTES} bytes (UTF-8), each JSON value may nest at most ${MAX_JSON_DEPTH} levels deep, and no string or object key may contain U+0000 or an unpaired UTF-16 surrogate.`,
   });
 
 /** A validated request, as the gate works with it (`context` always present). */
@@ -182,7 +217,12 @@ function issueReporter(ctx: z.core.$RefinementCtx): Report {
 
 /** Reports every spot in `value` that is not plain JSON; `depth` counts the enclosing arrays/objects. */
 function reportNonJson(value: unknown, path: PropertyKey[], depth: number, report: Report): void {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (value === null || typeof value === 'boolean') return;
+  if (typeof value === 'string') {
+    const bad = unstorableText(value);
+    if (bad !== undefined) report(path, bad);
+    return;
+  }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) report(path, `${value} is not a JSON number`);
     return;
@@ -207,6 +247,8 @@ function reportNonJson(value: unknown, path: PropertyKey[], depth: number, repor
     return;
   }
   for (const key of Object.keys(value)) {
+    const badKey = unstorableText(key);
+    if (badKey !== undefined) report([...path, key], `key ${badKey}`);
     if (key === '__proto__') report([...path, key], 'the key "__proto__" is not allowed');
     else reportNonJson(value[key], [...path, key], depth + 1, report);
   }

@@ -6,6 +6,7 @@ import {
   describeAction,
   parseActionRequest,
   safeParseActionRequest,
+  unstorableText,
   type ActionRequestInput,
 } from '../../src/request/action-request.js';
 import { canonicalJson } from '../../src/request/canonical-json.js';
@@ -336,11 +337,127 @@ describe('parseActionRequest', () => {
     });
   });
 
+  describe('when a string holds what Postgres jsonb cannot store', () => {
+    const NUL = 'a\u0000b';
+    const HIGH = 'a\uD800b';
+    const LOW = 'a\uDC00b';
+
+    it.each([
+      ['U+0000', NUL],
+      ['a lone high surrogate', HIGH],
+      ['a lone high surrogate at the end', 'ab\uD83D'],
+      ['a lone low surrogate', LOW],
+      ['a lone low surrogate at the start', '\uDE00ab'],
+      ['a pair in the wrong order', 'a\uDE00\uD83Db'],
+    ])('rejects %s in a context or payload value at its path', (_label, bad) => {
+      const input = withFields({ context: { note: bad, ok: 'x' }, payload: { items: ['x', 'y', bad] } });
+      expect(rejectedPaths(input)).toEqual(new Set(['context.note', 'payload.items[2]']));
+    });
+
+    it.each([['U+0000', NUL], ['a lone high surrogate', HIGH], ['a lone low surrogate', LOW]])(
+      'rejects %s in an object key, at the key\'s path',
+      (_label, bad) => {
+        const input = withFields({ context: { [bad]: 1 }, payload: { items: [{ [bad]: 'v' }] } });
+        expect(rejectedPaths(input)).toEqual(
+          new Set([`context[${JSON.stringify(bad)}]`, `payload.items[0][${JSON.stringify(bad)}]`]),
+        );
+      },
+    );
+
+    it('writes a bad key escaped in the path, so the error itself can be stored', () => {
+      const [issue] = rejection(withFields({ payload: { ['k\u0000']: 1 } })).issues;
+      expect(issue?.path).toBe('payload["k\\u0000"]');
+    });
+
+    it('rejects a bad key and a bad value under it, each at its path', () => {
+      const input = withFields({ payload: { [NUL]: { inner: LOW } } });
+      expect(rejectedPaths(input)).toEqual(new Set(['payload["a\\u0000b"]', 'payload["a\\u0000b"].inner']));
+    });
+
+    it('rejects a payload that is itself a bad string', () => {
+      expect(rejectedPaths(withFields({ payload: HIGH }))).toEqual(new Set(['payload']));
+    });
+
+    it.each([['U+0000', NUL], ['a lone high surrogate', HIGH], ['a lone low surrogate', LOW]])(
+      'rejects %s in every named field, with one problem each',
+      (_label, bad) => {
+        const input = withFields({
+          idempotencyKey: bad,
+          actor: { id: bad, type: bad },
+          surface: bad,
+          action: bad,
+          target: { type: bad, id: bad },
+          notAfter: bad,
+        });
+        const paths = rejection(input).issues.map((issue) => issue.path);
+        expect(paths.sort()).toEqual(
+          ['action', 'actor.id', 'actor.type', 'idempotencyKey', 'notAfter', 'surface', 'target.id', 'target.type'].sort(),
+        );
+      },
+    );
+
+    it('accepts a valid surrogate pair in ids, values and keys', () => {
+      const emoji = '\uD83D\uDE00';
+      const input = withFields({
+        actor: { ...VALID.actor, id: `agent ${emoji}` },
+        target: { ...VALID.target, id: emoji },
+        context: { [emoji]: emoji },
+        payload: { items: [`${emoji}${emoji}`, { [`k${emoji}`]: 'x' }] },
+      });
+      expect(parseActionRequest(input).context).toEqual({ [emoji]: emoji });
+    });
+  });
+
+  describe('when the request gives notAfter', () => {
+    it.each([
+      ['in UTC', '2026-11-24T12:00:00Z'],
+      ['with an offset', '2026-11-24T13:00:00+01:00'],
+      ['with a negative offset', '2026-11-24T07:00:00-05:00'],
+      ['with fractional seconds', '2026-11-24T12:00:00.123Z'],
+    ])('accepts an instant %s and keeps it as sent', (_label, notAfter) => {
+      expect(parseActionRequest(withFields({ notAfter })).notAfter).toBe(notAfter);
+    });
+
+    it('leaves it out when not given', () => {
+      expect('notAfter' in parseActionRequest(VALID)).toBe(false);
+    });
+
+    it.each([
+      ['without an offset', '2026-11-24T12:00:00'],
+      ['a date only', '2026-11-24'],
+      ['a day that does not exist', '2026-02-30T12:00:00Z'],
+      ['not ISO 8601', 'Tue, 24 Nov 2026 12:00:00 GMT'],
+      ['empty', ''],
+      ['a number', 1_795_000_000_000],
+      ['null', null],
+    ])('rejects %s', (_label, notAfter) => {
+      expect(rejectedPaths(withFields({ notAfter }))).toEqual(new Set(['notAfter']));
+    });
+  });
+
   describe('when there are very many problems', () => {
     it('lists the first 100 and sums up the rest in one more issue', () => {
       const error = rejection(withFields({ payload: Array.from({ length: 500 }, () => Number.NaN) }));
       expect(error.issues).toHaveLength(101);
       expect(error.issues.at(-1)?.path).toBe('(request)');
+    });
+  });
+});
+
+describe('unstorableText', () => {
+  describe('when given text Postgres jsonb refuses', () => {
+    it.each([
+      ['a\u0000', 'must not contain U+0000 (NUL)'],
+      ['a\uD800', 'contains an unpaired surrogate (U+D800)'],
+      ['\uDFFFa', 'contains an unpaired surrogate (U+DFFF)'],
+    ])('says why for %j', (text, why) => {
+      expect(unstorableText(text)).toBe(why);
+    });
+  });
+
+  describe('when given text it stores', () => {
+    it.each([[''], ['plain'], ['\uD83D\uDE00'], ['tab\tand\u0001control']])('returns undefined for %j', (text) => {
+      expect(unstorableText(text)).toBeUndefined();
     });
   });
 });
