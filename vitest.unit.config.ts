@@ -13,6 +13,7 @@ export default defineConfig({
       'test/demo/**/*.test.ts',
       'test/deploy/**/*.test.ts',
       'test/receipt/**/*.test.ts',
+      'test/connectors/**/*.test.ts',
     ],
     // Reads and activates bundles in Postgres: runs with the integration suite (npm test).
     exclude: ['test/policy/bundle-policy-source.test.ts', '**/node_modules/**'],
