@@ -400,13 +400,33 @@ describe('when Temporal is set up on Postgres', () => {
     expect(script).toContain('temporal operator search-attribute list');
   });
 
-  it('loads a dynamic config from the repository that enables Update-With-Start', () => {
+  /** The dynamic config file the server loads, parsed: key to its constrained values. */
+  function dynamicConfig(): Record<string, Array<{ value: unknown; constraints?: unknown }>> {
     const path = hostPathOf(server, serverEnv.DYNAMIC_CONFIG_FILE_PATH ?? '');
     expect(existsSync(path)).toBe(true);
-    const config = parse(readFileSync(path, 'utf8')) as Record<string, Array<{ value: unknown; constraints?: unknown }>>;
-    const entries = config['frontend.enableExecuteMultiOperation'] ?? [];
-    expect(entries.some((e) => e.value === true && (e.constraints === undefined || Object.keys(e.constraints as object).length === 0))).toBe(true);
+    return parse(readFileSync(path, 'utf8')) as Record<string, Array<{ value: unknown; constraints?: unknown }>>;
+  }
+
+  const unconstrained = (e: { constraints?: unknown }) => e.constraints === undefined || e.constraints === null || Object.keys(e.constraints as object).length === 0;
+
+  it('loads a dynamic config from the repository that enables Update-With-Start', () => {
+    const entries = dynamicConfig()['frontend.enableExecuteMultiOperation'] ?? [];
+    expect(entries.some((e) => e.value === true && unconstrained(e))).toBe(true);
     expect(entries.some((e) => e.value !== true)).toBe(false);
+  });
+
+  it('runs the Temporal UI read-only', () => {
+    // The UI reaches the frontend with no credentials of its own: its write actions are off.
+    expect(environment(service('temporal-ui')).TEMPORAL_DISABLE_WRITE_ACTIONS).toBe('true');
+  });
+
+  it('disables standalone activities for every namespace in that dynamic config', () => {
+    // Server 1.32 defaults activity.enableStandalone to true (chasm/lib/activity/config.go), which
+    // lets anyone with namespace access run ActionGate's activities with no workflow in front.
+    // False with no constraints covers every namespace; no entry may turn it back on anywhere.
+    const entries = dynamicConfig()['activity.enableStandalone'] ?? [];
+    expect(entries.some((e) => e.value === false && unconstrained(e))).toBe(true);
+    expect(entries.some((e) => e.value !== false)).toBe(false);
   });
 });
 
