@@ -10,7 +10,26 @@ export const GATE_REASONS = {
   gateTimeout: 'gate_timeout',
   receiptStoreUnavailable: 'receipt_store_unavailable',
   noMatchingPermit: 'no_matching_permit',
+  schemaViolation: 'schema_violation',
+  unknownActor: 'unknown_actor',
+  badSignature: 'bad_signature',
+  targetMismatch: 'target_mismatch',
+  expired: 'expired',
 } as const;
+
+/**
+ * Refusals that hold even in shadow mode: the gate could not decide in time, could not record,
+ * had no policies, or could not tell who asks or whether the agent still wants it.
+ */
+export const HELD_REFUSAL_REASONS: readonly string[] = [
+  'gate_timeout',
+  'receipt_store_unavailable',
+  'policy_unavailable',
+  'unknown_actor',
+  'bad_signature',
+  'target_mismatch',
+  'expired',
+] satisfies Array<(typeof GATE_REASONS)[keyof typeof GATE_REASONS]>;
 
 /** The decision, as an agent gets it in one round trip (the Update-With-Start result). */
 export interface ActionDecision {

@@ -40,7 +40,7 @@ export function runPolicyCases(set: CompiledPolicySet, surface: string, file: Po
       const issues = parsed.error.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
       return { surface, name: c.name, passed: false, expected, invalidRequest: issues };
     }
-    const actual = set.evaluate(parsed.request, { now: new Date(c.now ?? file.now) });
+    const actual = set.evaluate(parsed.request, { now: new Date(c.now ?? file.now), assumeSigned: true });
     const passed = actual.outcome === expected.outcome && sameList(actual.reasons, [...expected.reasons].sort());
     return { surface, name: c.name, passed, expected, actual };
   });

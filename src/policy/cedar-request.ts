@@ -19,19 +19,20 @@ export interface GateContext {
 const CEDAR_ESCAPES = new Set(['__entity', '__extn', '__expr']);
 
 /**
- * The Cedar request for an ActionRequest, against a policy set preparsed under `policySetId`:
- * principal `ActionGate::Actor::"<actor.id>"` and resource `ActionGate::Target::"<target.id>"`,
- * each an entity with a `type` attribute; action `ActionGate::Action::"<action>"`; context the
+ * The Cedar request for an ActionRequest, against a policy set and schema preparsed as `from`
+ * names them: principal `ActionGate::Actor::"<actor.id>"` with `type` and the attributes
+ * principals.json gives it, resource `ActionGate::Target::"<target.id>"` with `type` and `tags`
+ * (from targets.json); action `ActionGate::Action::"<action>"`; context the
  * request's context plus {@link GateContext} under `gate` (which overrides any `gate` sent in).
  *
  * @throws Error when the clock is not a valid date, or the context holds a value Cedar cannot
  *   take as plain data (null, a non-integer or unsafe number, a Cedar escape key); the caller
  *   turns that into SILENCE. Cedar would refuse most of these too, but with a vaguer message.
  * @example
- * const call = toCedarCall(request, { now: new Date('2026-11-24T10:00:00Z') }, `${digest}/payments`);
+ * const call = toCedarCall(request, { now }, { policySetId: `${digest}/payments`, schemaName: `${digest}/schema`, principalAttributes: {}, targetTags: [] });
  * call.context.gate; // { now: 1795514400, hourUtc: 10, weekdayUtc: 2, surface: 'payments' }
  */
-export function toCedarCall(request: ActionRequest, clock: { now: Date }, policySetId: string): StatefulAuthorizationCall {
+export function toCedarCall(request: ActionRequest, clock: { now: Date }, from: CedarCallSources): StatefulAuthorizationCall {
   checkContextValue(request.context, 'context');
   const principal = { type: `${CEDAR_NAMESPACE}::Actor`, id: request.actor.id };
   const resource = { type: `${CEDAR_NAMESPACE}::Target`, id: request.target.id };
@@ -44,12 +45,28 @@ export function toCedarCall(request: ActionRequest, clock: { now: Date }, policy
     action: { type: `${CEDAR_NAMESPACE}::Action`, id: request.action },
     resource,
     context,
-    preparsedPolicySetId: policySetId,
+    preparsedPolicySetId: from.policySetId,
+    preparsedSchemaName: from.schemaName,
+    // Types are checked on every request: without it `==` and `.contains()` compare a list with a
+    // string as unequal, no error, and a forbid quietly stops applying.
+    validateRequest: true,
     entities: [
-      { uid: principal, attrs: { type: request.actor.type }, parents: [] },
-      { uid: resource, attrs: { type: request.target.type }, parents: [] },
+      { uid: principal, attrs: { ...from.principalAttributes, type: request.actor.type }, parents: [] },
+      { uid: resource, attrs: { type: request.target.type, tags: [...from.targetTags] }, parents: [] },
     ],
   };
+}
+
+/** Where the parts of a Cedar call come from besides the request: all of it trusted policy-set data. */
+export interface CedarCallSources {
+  /** The surface's policies, preparsed under this id. */
+  policySetId: string;
+  /** The set's schema, preparsed under this name. */
+  schemaName: string;
+  /** From principals.json (the registered type is checked equal to actor.type before this). */
+  principalAttributes: Readonly<Record<string, string | boolean | number>>;
+  /** From targets.json; empty for a target it does not list. */
+  targetTags: readonly string[];
 }
 
 /**

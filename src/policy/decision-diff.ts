@@ -28,6 +28,7 @@ const GATE_REFUSALS: ReadonlySet<string> = new Set([
   GATE_REASONS.gateTimeout,
   GATE_REASONS.receiptStoreUnavailable,
   GATE_REASONS.policyUnavailable,
+  GATE_REASONS.expired,
 ]);
 
 /** True when the recorded decision came from the gate, not from evaluating policies. */
@@ -49,7 +50,8 @@ export function diffDecisions(records: readonly RecordedDecision[], candidate: C
       skipped++;
       continue;
     }
-    const after = candidate.evaluate(request, { now: new Date(body.issuedAt) });
+    // The receipt names the key that proved the actor; a signature was checked then, so assume it here.
+    const after = candidate.evaluate(request, { now: new Date(body.issuedAt), assumeSigned: (body.actor.keyId ?? null) !== null });
     const before = { outcome: body.outcome, reasons: [...body.reasons].sort() };
     const afterReasons = [...after.reasons].sort();
     if (before.outcome !== after.outcome || before.reasons.join('\n') !== afterReasons.join('\n')) {

@@ -25,6 +25,8 @@ export interface PolicyDecision {
   policy: { digest: Digest | null };
   /** For `SILENCE` after an error: the sorted error messages, joined. */
   detail?: string;
+  /** The key that proved the actor; null when accepted unsigned (shadow) or assumed (cases, replay). */
+  actorKeyId?: string | null;
 }
 
 /** Reasons that are not policy ids. A policy may not use one of these as its `@id`. */
@@ -32,6 +34,16 @@ export const DecisionReason = {
   noMatchingPermit: 'no_matching_permit',
   unknownSurface: 'unknown_surface',
   evaluationError: 'evaluation_error',
+  /** The request does not fit the schema: a type mismatch, an undeclared action or attribute, a missing one. */
+  schemaViolation: 'schema_violation',
+  /** actor.id is not in principals.json, or actor.type is not its registered type. */
+  unknownActor: 'unknown_actor',
+  /** Missing (on a surface that needs it), malformed, unknown-key, expired-key or wrong signature. */
+  badSignature: 'bad_signature',
+  /** The target is listed in targets.json with another type than the request claims. */
+  targetMismatch: 'target_mismatch',
+  /** The action waited longer than the surface's maxQueueMs, or past the request's notAfter. */
+  expired: 'expired',
 } as const;
 
 export type DecisionReason = (typeof DecisionReason)[keyof typeof DecisionReason];

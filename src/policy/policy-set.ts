@@ -1,11 +1,15 @@
-import { preparsePolicySet, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
+import { preparsePolicySet, preparseSchema, schemaToJson, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
+import { contextMismatches, contextTypes } from './context-mismatch.js';
+import { EMPTY_PRINCIPALS, parsePrincipalRegistry, type PrincipalRegistry } from '../identity/principal-registry.js';
+import { proveActor, type RequestSignature } from '../identity/request-signature.js';
+import { EMPTY_TARGETS, parseTargetRegistry, type TargetRegistry } from '../identity/target-registry.js';
 import type { ActionRequest } from '../request/action-request.js';
 import { DIGEST_PATTERN, digestJson, type Digest } from '../request/digest.js';
-import { decisionFromAnswer, evaluationError } from './cedar-answer.js';
-import { toCedarCall } from './cedar-request.js';
+import { decisionFromAnswer, evaluationError, gateRefusal } from './cedar-answer.js';
+import { CEDAR_NAMESPACE, toCedarCall } from './cedar-request.js';
 import { DecisionReason, type PolicyDecision } from './decision.js';
 import { parsePolicyFile, type IdentifiedPolicy } from './policy-file-parser.js';
-import { POLICY_FILE_SUFFIX, SCHEMA_FILE, type PolicyFile } from './policy-files.js';
+import { POLICY_FILE_SUFFIX, PRINCIPALS_FILE, SCHEMA_FILE, TARGETS_FILE, type PolicyFile } from './policy-files.js';
 import { PolicyError } from './policy-error.js';
 import { checkSchema, validatePolicies } from './policy-schema.js';
 import {
@@ -25,10 +29,34 @@ export interface CompiledPolicySet {
   /** The bundle's version label (`metadata.version`); null for a plain policy directory. */
   readonly version: string | null;
   readonly registry: SurfaceRegistry;
+  /** Who may ask (principals.json); empty when the set has none, so every actor is unknown. */
+  readonly principals: PrincipalRegistry;
+  /** Trusted facts about targets (targets.json). */
+  readonly targets: TargetRegistry;
   /** The surface's configuration, or undefined if the registry does not name it. */
   surface(name: string): SurfaceConfig | undefined;
-  /** Decides one request at the given instant. Never throws: every failure is SILENCE. */
-  evaluate(request: ActionRequest, clock: { now: Date }): PolicyDecision;
+  /**
+   * Decides one request at the given instant. Never throws: every failure is SILENCE.
+   * The actor is proven first ({@link EvaluateOptions.signature}); its attributes come from
+   * principals.json, the target's tags from targets.json, and Cedar validates the request
+   * against the schema (`schema_violation` on any mismatch).
+   */
+  evaluate(request: ActionRequest, options: EvaluateOptions): PolicyDecision;
+}
+
+export interface EvaluateOptions {
+  /** The instant the policies see (context.gate) and signing keys are checked at. */
+  now: Date;
+  /**
+   * The request's signature, as received (checked here). Absent: unsigned, refused
+   * (`bad_signature`) unless the surface is a shadow surface with `acceptUnsigned`.
+   */
+  signature?: RequestSignature | unknown;
+  /**
+   * Take the signature as checked elsewhere: policy cases, and replaying a decision whose receipt
+   * names the key. Never on the gate's path (the decide activity does not set it).
+   */
+  assumeSigned?: boolean;
 }
 
 /**
@@ -67,7 +95,7 @@ const POLICY_PATH = /^([a-z][a-z0-9-]{0,62})\/[^/]+\.cedar$/;
  */
 export function compilePolicySet(files: readonly PolicyFile[], options: CompilePolicySetOptions = {}): CompiledPolicySet {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const { registryFile, schemaFile, policyFiles } = classify(sorted);
+  const { registryFile, schemaFile, principalsFile, targetsFile, policyFiles } = classify(sorted);
 
   const contents: Record<string, string> = {};
   for (const file of sorted) contents[file.path] = file.text;
@@ -79,7 +107,22 @@ export function compilePolicySet(files: readonly PolicyFile[], options: CompileP
   const version = options.version ?? null;
 
   const registry = deepFreeze(parseSurfaceRegistry(registryFile.text, registryFile.path));
-  if (schemaFile) checkSchema(schemaFile);
+  if (!schemaFile || schemaFile.text.trim() === '') {
+    // Without a schema nothing stops type confusion in requests: no schema, no policy set.
+    throw new PolicyError('POLICY_INVALID', `${SCHEMA_FILE}: ${schemaFile ? 'empty' : 'missing'}; requests are validated against it`, {
+      file: SCHEMA_FILE,
+    });
+  }
+  checkSchema(schemaFile);
+  const schemaName = `${digest}/schema`;
+  const schemaAnswer = preparseSchema(schemaName, schemaFile.text);
+  if (schemaAnswer.type === 'failure') {
+    throw new PolicyError('POLICY_INVALID', `${SCHEMA_FILE}: ${schemaAnswer.errors.map((e) => e.message).join('; ')}`, { file: SCHEMA_FILE });
+  }
+  const schemaJson = schemaToJson(schemaFile.text);
+  const types = contextTypes(schemaJson.type === 'success' ? (schemaJson.json as never) : {}, CEDAR_NAMESPACE);
+  const principals = deepFreeze(principalsFile ? parsePrincipalRegistry(principalsFile.text, principalsFile.path) : EMPTY_PRINCIPALS);
+  const targets = deepFreeze(targetsFile ? parseTargetRegistry(targetsFile.text, targetsFile.path) : EMPTY_TARGETS);
 
   const bySurface = new Map<string, IdentifiedPolicy[]>(Object.keys(registry.surfaces).map((name) => [name, []]));
   const seen = new Map<string, IdentifiedPolicy>();
@@ -111,7 +154,7 @@ export function compilePolicySet(files: readonly PolicyFile[], options: CompileP
       // A surface with no policies would deny everything and hide a missing folder.
       throw new PolicyError('POLICY_INVALID', `${surface}/: surface "${surface}" has no policies`, { file: `${surface}/`, surface });
     }
-    if (schemaFile) validatePolicies(schemaFile, policies);
+    validatePolicies(schemaFile, policies);
     const policySetId = `${digest}/${surface}`;
     const answer = preparsePolicySet(policySetId, {
       staticPolicies: Object.fromEntries(policies.map((policy) => [policy.id, policy.text])),
@@ -127,12 +170,33 @@ export function compilePolicySet(files: readonly PolicyFile[], options: CompileP
     digest,
     version,
     registry,
+    principals,
+    targets,
     surface: (name: string) => preparsed.get(name)?.config,
-    evaluate(request: ActionRequest, clock: { now: Date }): PolicyDecision {
+    evaluate(request: ActionRequest, options: EvaluateOptions): PolicyDecision {
       try {
-        const target = preparsed.get(request.surface);
-        if (!target) return { outcome: 'SILENCE', reasons: [DecisionReason.unknownSurface], policy: { digest } };
-        return decisionFromAnswer(statefulIsAuthorized(toCedarCall(request, clock, target.policySetId)), digest);
+        const surface = preparsed.get(request.surface);
+        if (!surface) return { outcome: 'SILENCE', reasons: [DecisionReason.unknownSurface], policy: { digest } };
+        const allowUnsigned = surface.config.mode === 'shadow' && surface.config.acceptUnsigned;
+        const actor = proveActor(principals, request, options.signature, {
+          now: options.now,
+          allowUnsigned,
+          assumeSigned: options.assumeSigned === true,
+        });
+        if (!actor.ok) return gateRefusal(actor.reason, digest, actor.detail);
+        const listed = Object.hasOwn(targets.targets, request.target.id) ? targets.targets[request.target.id] : undefined;
+        if (listed && listed.type !== request.target.type) {
+          const detail = `target.type "${request.target.type}" is not the listed type of ${request.target.id} ("${listed.type}")`;
+          return gateRefusal(DecisionReason.targetMismatch, digest, detail);
+        }
+        const call = toCedarCall(request, options, {
+          policySetId: surface.policySetId,
+          schemaName,
+          principalAttributes: actor.principal.attributes,
+          targetTags: listed?.tags ?? [],
+        });
+        const named = () => contextMismatches(types, request.action, call.context);
+        return { ...decisionFromAnswer(statefulIsAuthorized(call), digest, named), actorKeyId: actor.keyId };
       } catch (error) {
         return evaluationError(digest, [error instanceof Error ? error.message : String(error)]);
       }
@@ -143,6 +207,8 @@ export function compilePolicySet(files: readonly PolicyFile[], options: CompileP
 function classify(files: readonly PolicyFile[]) {
   let registryFile: PolicyFile | undefined;
   let schemaFile: PolicyFile | undefined;
+  let principalsFile: PolicyFile | undefined;
+  let targetsFile: PolicyFile | undefined;
   const policyFiles: { file: PolicyFile; surface: string }[] = [];
   let previous: string | undefined;
   for (const file of files) {
@@ -153,17 +219,19 @@ function classify(files: readonly PolicyFile[]) {
     const surface = POLICY_PATH.exec(file.path)?.[1];
     if (file.path === SURFACES_FILE) registryFile = file;
     else if (file.path === SCHEMA_FILE) schemaFile = file;
+    else if (file.path === PRINCIPALS_FILE) principalsFile = file;
+    else if (file.path === TARGETS_FILE) targetsFile = file;
     else if (surface) policyFiles.push({ file, surface });
     else {
       throw new PolicyError(
         'POLICY_INVALID',
-        `${file.path}: not part of a policy set (expected ${SURFACES_FILE}, ${SCHEMA_FILE} or <surface>/*${POLICY_FILE_SUFFIX})`,
+        `${file.path}: not part of a policy set (expected ${SURFACES_FILE}, ${SCHEMA_FILE}, ${PRINCIPALS_FILE}, ${TARGETS_FILE} or <surface>/*${POLICY_FILE_SUFFIX})`,
         { file: file.path },
       );
     }
   }
   if (!registryFile) throw new PolicyError('POLICY_INVALID', `${SURFACES_FILE}: missing`, { file: SURFACES_FILE });
-  return { registryFile, schemaFile, policyFiles };
+  return { registryFile, schemaFile, principalsFile, targetsFile, policyFiles };
 }
 
 function deepFreeze<T>(value: T): T {

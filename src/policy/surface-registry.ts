@@ -21,7 +21,19 @@ export const SurfaceConfigSchema = z.strictObject({
   mode: z.enum(['enforce', 'shadow']).default('enforce'),
   /** How long the gate may take to decide before it refuses. */
   budgetMs: z.int().min(50).max(60_000).default(2000),
+  /**
+   * How long an action may wait between submission and its decision (a backlog after an outage):
+   * later, the gate refuses it (DENY, expired) instead of acting on a request its agent gave up on.
+   */
+  maxQueueMs: z.int().min(1_000).max(86_400_000).default(60_000),
+  /** Migration only, and only in shadow mode: decide unsigned requests too (receipts say keyId null). */
+  acceptUnsigned: z.boolean().default(false),
   connector: ConnectorConfigSchema,
+}).superRefine((surface, ctx) => {
+  if (surface.acceptUnsigned && surface.mode !== 'shadow') {
+    // In enforce mode an unsigned request must never dispatch.
+    ctx.addIssue({ code: 'custom', path: ['acceptUnsigned'], message: 'is allowed only with mode "shadow"' });
+  }
 });
 
 /** policies/surfaces.json: every surface the gate knows, and how to reach it. */

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { decodeBase64url } from '../keys/base64url.js';
+import { ED25519_PUBLIC_KEY_BYTES, KEY_ID_PATTERN, keyIdFor } from '../keys/key-id.js';
+import { PolicyError } from '../policy/policy-error.js';
+
+export const PRINCIPAL_TYPES = ['agent', 'service', 'human'] as const;
+export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
+
+const Instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 instant, e.g. 2026-11-24T00:00:00Z' });
+
+/** One key a principal signs its requests with; `keyId` must be the one derived from `publicKey`. */
+export const PrincipalKeySchema = z
+  .strictObject({
+    keyId: z.string().regex(KEY_ID_PATTERN, { error: 'must be ed25519: and 32 lower-case hex digits' }),
+    /** Raw 32-byte Ed25519 public key, base64url without padding. */
+    publicKey: z.string(),
+    validFrom: Instant.optional(),
+    validUntil: Instant.optional(),
+  })
+  .superRefine((entry, ctx) => {
+    const raw = decodeBase64url(entry.publicKey, ED25519_PUBLIC_KEY_BYTES);
+    if (!raw) {
+      ctx.addIssue({ code: 'custom', path: ['publicKey'], message: 'must be a raw 32-byte Ed25519 public key, base64url without padding' });
+    } else if (keyIdFor(raw) !== entry.keyId) {
+      ctx.addIssue({ code: 'custom', path: ['keyId'], message: 'is not the id of publicKey (ed25519: + first 32 hex of its sha256)' });
+    }
+    if (entry.validFrom && entry.validUntil && Date.parse(entry.validFrom) >= Date.parse(entry.validUntil)) {
+      ctx.addIssue({ code: 'custom', path: ['validUntil'], message: 'must be later than validFrom' });
+    }
+  });
+
+/**
+ * A principal: who it is (`type`), the attributes policies may read (merged into the Cedar
+ * entity beside `type`, checked against the schema on every request), and the keys it signs with.
+ */
+export const PrincipalSchema = z.strictObject({
+  type: z.enum(PRINCIPAL_TYPES),
+  description: z.string().optional(),
+  /** Who answers for it (a team, a person): shown to operators, not read by the gate. */
+  owner: z.string().optional(),
+  attributes: z.record(z.string().regex(/^[a-z][A-Za-z0-9_]{0,63}$/), z.union([z.string(), z.boolean(), z.int()])).default({}),
+  keys: z.array(PrincipalKeySchema).default([]),
+});
+
+/** policies/principals.json: every actor the gate knows, with its proven identity. */
+export const PrincipalRegistrySchema = z
+  .strictObject({
+    version: z.literal(1),
+    principals: z.record(z.string().min(1).max(200), PrincipalSchema),
+  })
+  .superRefine((registry, ctx) => {
+    const owners = new Map<string, string>();
+    for (const [id, principal] of Object.entries(registry.principals)) {
+      if ('type' in principal.attributes) {
+        ctx.addIssue({ code: 'custom', path: ['principals', id, 'attributes', 'type'], message: 'is reserved: the principal\'s type is its "type" field' });
+      }
+      principal.keys.forEach((key, index) => {
+        const other = owners.get(key.keyId);
+        // One key, one principal: a signature must name exactly one actor.
+        if (other !== undefined && other !== id) {
+          ctx.addIssue({ code: 'custom', path: ['principals', id, 'keys', index, 'keyId'], message: `is also a key of ${other}` });
+        }
+        owners.set(key.keyId, id);
+      });
+    }
+  });
+
+export type PrincipalKey = z.infer<typeof PrincipalKeySchema>;
+export type Principal = z.infer<typeof PrincipalSchema>;
+export type PrincipalRegistry = z.infer<typeof PrincipalRegistrySchema>;
+
+export const EMPTY_PRINCIPALS: PrincipalRegistry = { version: 1, principals: {} };
+
+/**
+ * Parses principals.json, reporting every bad field at once.
+ *
+ * @throws PolicyError `POLICY_INVALID` with `details.issues`.
+ * @example const registry = parsePrincipalRegistry(text); registry.principals['agent-42']?.type === 'agent';
+ */
+export function parsePrincipalRegistry(text: string, file = 'principals.json'): PrincipalRegistry {
+  return parseRegistryFile(PrincipalRegistrySchema, text, file);
+}
+
+/** JSON.parse + a strict zod schema; every issue as `path: message` in one PolicyError. */
+export function parseRegistryFile<T extends z.ZodType>(schema: T, text: string, file: string): z.infer<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new PolicyError('POLICY_INVALID', `${file}: not JSON: ${message}`, { file, issues: [{ path: '', message }] });
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const issues = result.error.issues.flatMap((issue) => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: 'unknown field' }));
+    return [{ path, message: issue.message }];
+  });
+  throw new PolicyError('POLICY_INVALID', `${file}: ${issues.map((i) => `${i.path || '(top)'}: ${i.message}`).join('; ')}`, { file, issues });
+}

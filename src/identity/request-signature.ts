@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { decodeBase64url, encodeBase64url } from '../keys/base64url.js';
+import { verifyEd25519 } from '../keys/ed25519-verify.js';
+import { KEY_ID_PATTERN } from '../keys/key-id.js';
+import type { Signer } from '../keys/signer.js';
+import type { ActionRequest } from '../request/action-request.js';
+import type { Digest } from '../request/digest.js';
+import { requestHash } from '../request/request-hash.js';
+import type { Principal, PrincipalRegistry } from './principal-registry.js';
+
+/** Domain separation: a request signature can never be read as a receipt, bundle or approval signature. */
+export const REQUEST_SIGNATURE_DOMAIN = 'actiongate/request/v1\n';
+
+/** A detached signature over a request's hash, by one of its actor's keys. */
+export const RequestSignatureSchema = z.strictObject({
+  keyId: z.string().regex(KEY_ID_PATTERN, { error: 'must be ed25519: and 32 lower-case hex digits' }),
+  sig: z.string().refine((text) => decodeBase64url(text, 64) !== undefined, {
+    error: 'must be a 64-byte Ed25519 signature, base64url without padding',
+  }),
+});
+export type RequestSignature = z.infer<typeof RequestSignatureSchema>;
+
+/** The bytes signed: the domain line, then the request hash (`sha256:` + 64 hex) as UTF-8. */
+export function requestSigningInput(hash: Digest): Uint8Array {
+  return new TextEncoder().encode(`${REQUEST_SIGNATURE_DOMAIN}${hash}`);
+}
+
+/**
+ * Signs a request as its actor.
+ *
+ * @example const signature = signRequest(request, createSigner(pem, 'agent-42.key'));
+ */
+export function signRequest(request: ActionRequest, signer: Signer): RequestSignature {
+  return { keyId: signer.keyId, sig: encodeBase64url(signer.sign(requestSigningInput(requestHash(request)))) };
+}
+
+/** Who asked, as the gate proved it. `keyId` null: accepted unsigned (shadow mode only) or assumed (policy cases). */
+export type ProvenActor =
+  | { ok: true; id: string; principal: Principal; keyId: string | null }
+  | { ok: false; reason: 'unknown_actor' | 'bad_signature'; detail: string };
+
+/**
+ * Proves the request's actor from the registry: the actor must be declared, the body's
+ * `actor.type` must be its declared type, and the signature must verify with one of its keys
+ * valid at `now`. No signature (`undefined`) is accepted only when `allowUnsigned` (a shadow
+ * surface that opted in); `assumeSigned` skips the signature (policy cases, replays of recorded
+ * decisions) and is an option of the code, never a value a caller's input can carry.
+ *
+ * @example
+ * const actor = proveActor(registry, request, signature, { now, allowUnsigned: false });
+ * if (!actor.ok) return silence(actor.reason, actor.detail);
+ */
+export function proveActor(
+  registry: PrincipalRegistry,
+  request: ActionRequest,
+  signature: unknown,
+  options: { now: Date; allowUnsigned: boolean; assumeSigned?: boolean },
+): ProvenActor {
+  const id = request.actor.id;
+  const principal = Object.hasOwn(registry.principals, id) ? registry.principals[id] : undefined;
+  if (!principal) return { ok: false, reason: 'unknown_actor', detail: `actor.id "${id}" is not in principals.json` };
+  if (principal.type !== request.actor.type) {
+    return {
+      ok: false,
+      reason: 'unknown_actor',
+      detail: `actor.type "${request.actor.type}" is not the registered type of ${id} ("${principal.type}")`,
+    };
+  }
+  if (options.assumeSigned === true) return { ok: true, id, principal, keyId: null };
+  if (signature === undefined || signature === null) {
+    if (options.allowUnsigned) return { ok: true, id, principal, keyId: null };
+    return { ok: false, reason: 'bad_signature', detail: 'the request is not signed, and this surface accepts only signed requests' };
+  }
+  const parsed = RequestSignatureSchema.safeParse(signature);
+  if (!parsed.success) return { ok: false, reason: 'bad_signature', detail: `signature: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'} ${i.message}`).join('; ')}` };
+  const key = principal.keys.find((candidate) => candidate.keyId === parsed.data.keyId);
+  if (!key) return { ok: false, reason: 'bad_signature', detail: `key ${parsed.data.keyId} is not a key of ${id}` };
+  const at = options.now.getTime();
+  if (!Number.isFinite(at)) return { ok: false, reason: 'bad_signature', detail: 'no valid clock to check the key against' };
+  if (key.validFrom !== undefined && at < Date.parse(key.validFrom)) {
+    return { ok: false, reason: 'bad_signature', detail: `key ${key.keyId} of ${id} is valid from ${key.validFrom}` };
+  }
+  if (key.validUntil !== undefined && at >= Date.parse(key.validUntil)) {
+    return { ok: false, reason: 'bad_signature', detail: `key ${key.keyId} of ${id} expired at ${key.validUntil}` };
+  }
+  const sig = decodeBase64url(parsed.data.sig, 64) as Uint8Array;
+  if (!verifyEd25519(key.publicKey, requestSigningInput(requestHash(request)), sig)) {
+    return { ok: false, reason: 'bad_signature', detail: `the signature does not verify with key ${key.keyId} of ${id} over this request` };
+  }
+  return { ok: true, id, principal, keyId: key.keyId };
+}
