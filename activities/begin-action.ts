@@ -1,51 +1,43 @@
-import type { Digest } from '../src/request/digest.js';
-import type { DecisionReceiptBody, OutcomeReceiptBody, SurfaceMode } from '../src/receipt/receipt-body.js';
 import type { PolicySource } from '../src/policy/policy-source.js';
 import type { ReceiptStore } from '../src/store/receipt-store.js';
+import type { ActionRequest } from '../src/request/action-request.js';
+import { governedCall, type RefusedCallSink } from './caller.js';
+import { receiptsOfKey, type RecordedDecision, type RecordedOutcome } from './run-receipts.js';
 
 export interface BeginActionInput {
-  idempotencyKey: string;
-  surface: string;
+  request: ActionRequest;
 }
 
-export type BeginActionResult =
-  /** This key was decided before (its workflow history may be gone): answer from the receipts. */
-  | {
-      kind: 'prior';
-      decision: { receiptId: Digest; body: DecisionReceiptBody };
-      outcome: { receiptId: Digest; body: OutcomeReceiptBody } | null;
-    }
-  /** New action: the policy set it is pinned to for its whole life, and its surface's settings. */
-  | { kind: 'pinned'; digest: Digest; version: string | null; surface: { mode: SurfaceMode; budgetMs: number } | null }
-  /** No usable policy set: the action is refused (SILENCE, policy_unavailable). */
-  | { kind: 'policy-unavailable'; detail: string };
+/** Default gate budget when no policy set is at hand (the decision is a refusal then anyway). */
+export const DEFAULT_BUDGET_MS = 2_000;
 
-/** First step of every action: look for earlier receipts of the key, then pin the active policy set. */
+export type BeginActionResult =
+  /** An earlier run of this key decided (its workflow history may be gone): answer from its receipts. */
+  | { kind: 'prior'; decision: RecordedDecision; outcome: RecordedOutcome | null }
+  /** This very run decided already (a retried first workflow task runs its local activities again). */
+  | { kind: 'own'; decision: RecordedDecision }
+  /** Nothing decided yet: the gate's budget for the surface, from the active policy set. */
+  | { kind: 'new'; budgetMs: number };
+
+/**
+ * First step of every action: what is already on record for the key, told apart by run. Reads
+ * only; the budget it returns bounds the next step and nothing else.
+ */
 export async function beginAction(
-  deps: { store: ReceiptStore; policies: PolicySource },
+  deps: { store: ReceiptStore; policies: PolicySource; onRefusedCall?: RefusedCallSink },
   input: BeginActionInput,
 ): Promise<BeginActionResult> {
-  const prior = await deps.store.findByKey(input.idempotencyKey);
-  const decision = prior.find((r) => r.kind === 'decision');
-  if (decision && decision.body.kind === 'decision') {
-    const outcome = prior.find((r) => r.kind === 'outcome');
-    return {
-      kind: 'prior',
-      decision: { receiptId: decision.receiptId, body: decision.body },
-      outcome: outcome && outcome.body.kind === 'outcome' ? { receiptId: outcome.receiptId, body: outcome.body } : null,
-    };
+  const { request, caller } = governedCall('beginAction', deps.onRefusedCall, input);
+  const { decision, outcome } = await receiptsOfKey(deps.store, request.idempotencyKey);
+  if (decision) {
+    if (decision.body.runId === caller.runId && decision.body.workflowId === caller.workflowId) return { kind: 'own', decision };
+    return { kind: 'prior', decision, outcome: outcome ?? null };
   }
-  let set;
+  let budgetMs = DEFAULT_BUDGET_MS;
   try {
-    set = await deps.policies.active();
-  } catch (err) {
-    return { kind: 'policy-unavailable', detail: (err as Error).message };
+    budgetMs = (await deps.policies.active()).surface(request.surface)?.budgetMs ?? DEFAULT_BUDGET_MS;
+  } catch {
+    // No policies: the decide step refuses (policy_unavailable) within the default budget.
   }
-  const surface = set.surface(input.surface);
-  return {
-    kind: 'pinned',
-    digest: set.digest,
-    version: set.version,
-    surface: surface ? { mode: surface.mode, budgetMs: surface.budgetMs } : null,
-  };
+  return { kind: 'new', budgetMs };
 }

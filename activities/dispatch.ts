@@ -1,42 +1,90 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ActionRequest } from '../src/request/action-request.js';
-import { digestJson, type Digest } from '../src/request/digest.js';
+import { HELD_REFUSAL_REASONS } from '../src/action/action-result.js';
 import { ConnectorError, type ConnectorRegistry } from '../src/connectors/connector.js';
+import { digestJson, digestsEqual, type Digest } from '../src/request/digest.js';
+import type { ActionRequest } from '../src/request/action-request.js';
+import { requestHash } from '../src/request/request-hash.js';
+import { receiptSubject, type DecisionReceiptBody, type OutcomeReceiptBody } from '../src/receipt/receipt-body.js';
+import type { ReceiptStore } from '../src/store/receipt-store.js';
+import { governedCall, refuse, type RefusedCallSink } from './caller.js';
+import { receiptsOfKey, type RecordedDecision, type RecordedOutcome } from './run-receipts.js';
+import { rethrowStoreError } from './store-errors.js';
 
 export interface DispatchInput {
+  /** The request to carry out. Nothing else is taken from the caller: the decision comes from Postgres. */
   request: ActionRequest;
-  requestHash: Digest;
-  /** The policy set the action was pinned to: its connectors perform the dispatch. */
-  policyDigest: Digest | null;
 }
 
 export interface DispatchOutput {
   /** sha256 over the canonical JSON of what the connector returned (the content itself is not kept). */
-  resultHash: Digest;
+  resultHash: Digest | null;
+  /** The outcome receipt this activity committed (or found, from an earlier attempt of this run). */
+  outcomeReceiptId: Digest;
+}
+
+export interface DispatchDeps {
+  connectors: ConnectorRegistry;
+  store: ReceiptStore;
+  onRefusedCall?: RefusedCallSink;
+  now?: () => Date;
+}
+
+/** Whether a recorded decision lets its action go out: a PERMIT, or any policy outcome in shadow mode, never a held refusal. */
+export function allowsDispatch(body: DecisionReceiptBody): boolean {
+  if (body.outcome === 'PERMIT') return true;
+  return body.mode === 'shadow' && !body.reasons.some((reason) => HELD_REFUSAL_REASONS.includes(reason));
 }
 
 /**
- * Performs the side effect through the surface's connector, passing the idempotency key along.
- * Passing faults are thrown as retryable; refusals as non-retryable failures carrying the code.
+ * Performs the side effect through the surface's connector, passing the idempotency key along,
+ * and commits the outcome receipt itself. It dispatches only when Postgres holds a committed
+ * decision that lets it ({@link allowsDispatch}) for exactly the calling workflow run and this
+ * request's hash, and no outcome is recorded yet; anything else is refused, non-retryable,
+ * logged loudly and reported to `onRefusedCall`. An outcome this run already recorded (an
+ * earlier attempt that died before completing) is returned without dispatching again.
+ *
+ * Passing faults are thrown as retryable; a connector's refusal is recorded (failed) and thrown
+ * as non-retryable with its code.
  */
-export async function dispatch(deps: { connectors: ConnectorRegistry }, input: DispatchInput): Promise<DispatchOutput> {
-  const ctx = Context.current();
-  try {
-    const registry = input.policyDigest === null ? deps.connectors : await deps.connectors.forPolicy(input.policyDigest);
-    if (!registry) {
-      throw new ConnectorError('NO_CONNECTOR', `the connectors of policy set ${input.policyDigest} cannot be loaded`, { policyDigest: input.policyDigest });
+export async function dispatch(deps: DispatchDeps, input: DispatchInput): Promise<DispatchOutput> {
+  const { request, caller } = governedCall('dispatch', deps.onRefusedCall, input);
+  const hash = requestHash(request);
+  const { decision, outcome } = await receiptsOfKey(deps.store, request.idempotencyKey).catch(rethrowStoreError);
+  const refused = (why: string): never => refuse('dispatch', deps.onRefusedCall, 'DISPATCH_REFUSED', `dispatch of ${request.idempotencyKey} refused: ${why}`);
+  if (!decision) return refused('no decision is on record for this key');
+  const body = decision.body;
+  if (body.workflowId !== caller.workflowId || body.runId !== caller.runId) {
+    refused(`the decision on record belongs to run ${body.runId}, not to the calling run ${caller.runId}`);
+  }
+  if (!digestsEqual(body.requestHash, hash)) refused(`the request hashes to ${hash}; the decision on record is for ${body.requestHash}`);
+  if (!allowsDispatch(body)) refused(`the decision on record is ${body.outcome} [${body.reasons.join(', ')}] in ${body.mode} mode`);
+  if (outcome) {
+    if (outcome.body.runId === caller.runId && digestsEqual(outcome.body.decisionReceiptId, decision.receiptId)) {
+      return { resultHash: outcome.body.dispatch.resultHash, outcomeReceiptId: outcome.receiptId };
     }
-    const connector = registry.get(input.request.surface);
-    const result = await connector.handler({
-      idempotencyKey: input.request.idempotencyKey,
-      requestHash: input.requestHash,
-      request: input.request,
+    refused(`an outcome is already on record (${outcome.receiptId})`);
+  }
+
+  const ctx = Context.current();
+  let result: unknown;
+  try {
+    const registry = body.policy.digest === null ? deps.connectors : await deps.connectors.forPolicy(body.policy.digest);
+    if (!registry) {
+      throw new ConnectorError('NO_CONNECTOR', `the connectors of policy set ${body.policy.digest} cannot be loaded`, { policyDigest: body.policy.digest });
+    }
+    const connector = registry.get(request.surface);
+    result = await connector.handler({
+      idempotencyKey: request.idempotencyKey,
+      requestHash: hash,
+      request,
       attempt: ctx.info.attempt,
       signal: ctx.cancellationSignal,
     });
-    return { resultHash: digestJson(result ?? null) };
   } catch (err) {
     if (err instanceof ConnectorError) {
+      if (!err.retryable) {
+        await recordOutcome(deps, request, decision, 'failed', null, { code: err.code, message: err.message });
+      }
       throw ApplicationFailure.create({
         type: err.code,
         message: err.message,
@@ -46,4 +94,37 @@ export async function dispatch(deps: { connectors: ConnectorRegistry }, input: D
     }
     throw err;
   }
+  const resultHash = digestJson(result ?? null);
+  const recorded = await recordOutcome(deps, request, decision, 'succeeded', resultHash, null);
+  return { resultHash, outcomeReceiptId: recorded.receiptId };
+}
+
+/** Commits this run's outcome receipt; a retry finds the one already there. */
+async function recordOutcome(
+  deps: DispatchDeps,
+  request: ActionRequest,
+  decision: RecordedDecision,
+  status: OutcomeReceiptBody['dispatch']['status'],
+  resultHash: Digest | null,
+  error: OutcomeReceiptBody['dispatch']['error'],
+): Promise<RecordedOutcome> {
+  const body = outcomeBody(request, decision, (deps.now ?? (() => new Date()))().toISOString(), { status, resultHash, error });
+  const { receipt } = await deps.store.append(body).catch(rethrowStoreError);
+  return { receiptId: receipt.receiptId, body: receipt.body as OutcomeReceiptBody };
+}
+
+/** The outcome receipt of a decision: same run, same request, same proven actor, linked by receipt id. */
+export function outcomeBody(request: ActionRequest, decision: RecordedDecision, issuedAt: string, dispatch: OutcomeReceiptBody['dispatch']): OutcomeReceiptBody {
+  return {
+    ...receiptSubject(request, {
+      workflowId: decision.body.workflowId,
+      runId: decision.body.runId,
+      requestHash: decision.body.requestHash,
+      issuedAt,
+      actorKeyId: decision.body.actor.keyId,
+    }),
+    kind: 'outcome',
+    decisionReceiptId: decision.receiptId,
+    dispatch,
+  };
 }

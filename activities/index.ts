@@ -1,34 +1,45 @@
 import type { ConnectorRegistry } from '../src/connectors/connector.js';
 import type { PolicySource } from '../src/policy/policy-source.js';
 import type { ReceiptStore } from '../src/store/receipt-store.js';
-import { authorize, type AuthorizeInput } from './authorize.js';
 import { beginAction, type BeginActionInput } from './begin-action.js';
+import type { RefusedCallSink } from './caller.js';
+import { decide, type DecideInput } from './decide.js';
 import { dispatch, type DispatchInput } from './dispatch.js';
-import { recordReceipt, type RecordReceiptInput } from './record-receipt.js';
+import { recordOutcome, type RecordOutcomeInput } from './record-outcome.js';
+import { recordRefusal, type RecordRefusalInput } from './record-refusal.js';
 
 export interface ActivityDeps {
   policies: PolicySource;
   store: ReceiptStore;
   connectors: ConnectorRegistry;
+  /** Every call an activity refused (a stranger's, or a run without a decision): counted and kept by the caller. */
+  onRefusedCall?: RefusedCallSink;
 }
 
 /**
  * The only code that touches Postgres, policies and external systems. Built from its
  * dependencies so tests can hand in real ones or stand-ins for systems we do not own.
  *
+ * Every activity may be called by a stranger holding a Temporal client (a standalone activity, a
+ * workflow of its own on another task queue): each checks its caller and what Postgres holds for
+ * that caller's run before it acts, and none takes a decision, an identity or a time from its input.
+ *
  * @example new Worker({ activities: createActivities({ policies, store, connectors }), ... })
  */
 export function createActivities(deps: ActivityDeps) {
   return {
     beginAction: (input: BeginActionInput) => beginAction(deps, input),
-    authorize: (input: AuthorizeInput) => authorize(deps, input),
-    recordReceipt: (input: RecordReceiptInput) => recordReceipt(deps, input),
+    decide: (input: DecideInput) => decide(deps, input),
+    recordRefusal: (input: RecordRefusalInput) => recordRefusal(deps, input),
     dispatch: (input: DispatchInput) => dispatch(deps, input),
+    recordOutcome: (input: RecordOutcomeInput) => recordOutcome(deps, input),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
-export type { AuthorizeInput, BeginActionInput, DispatchInput, RecordReceiptInput };
+export type { BeginActionInput, DecideInput, DispatchInput, RecordOutcomeInput, RecordRefusalInput };
 export type { BeginActionResult } from './begin-action.js';
-export type { RecordedReceipt } from './record-receipt.js';
+export type { DecideResult } from './decide.js';
 export type { DispatchOutput } from './dispatch.js';
+export type { RecordedDecision, RecordedOutcome } from './run-receipts.js';
+export type { RefusedCall, RefusedCallSink } from './caller.js';

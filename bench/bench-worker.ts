@@ -9,6 +9,7 @@ import { loadStaticPolicySource } from '../src/policy/policy-source.js';
 import { PgReceiptStore } from '../src/store/receipt-store.js';
 import { createActionGateWorker } from '../src/worker/actiongate-worker.js';
 import { TimedReceiptStore } from './timed-receipt-store.js';
+import { createBareActivities } from './bare-activities.js';
 import type { BenchWorkerConfig, FromWorker, ToWorker } from './worker-protocol.js';
 
 function send(message: FromWorker): void {
@@ -39,6 +40,7 @@ async function main(config: BenchWorkerConfig): Promise<void> {
         policies: source,
         store,
         connectors,
+        additionalActivities: createBareActivities(connectors),
         workerOptions: { shutdownGraceTime: '5s' },
       }),
     ),

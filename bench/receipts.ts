@@ -23,9 +23,9 @@ function body(i: number, run: string): DecisionReceiptBody {
   const key = `${run}-${i}`;
   return {
     v: 1, kind: 'decision', idempotencyKey: key, workflowId: key, runId: 'run-1',
-    requestHash: `sha256:${'a'.repeat(64)}`, actor: { id: 'agent-1', type: 'agent' }, surface: 'payments',
+    requestHash: `sha256:${'a'.repeat(64)}`, actor: { id: 'agent-1', type: 'agent', keyId: null }, surface: 'payments',
     action: 'transfer', target: { type: 'account', id: 'acct-1' }, issuedAt: new Date(Date.UTC(2026, 10, 24, 10, 0, 0, i)).toISOString(),
-    outcome: 'PERMIT', reasons: ['payments.permit-agent-transfer'], mode: 'enforce', policy: { digest: null, version: null },
+    outcome: 'PERMIT', reasons: ['payments.permit-agent-transfer'], mode: 'enforce', policy: { digest: null, version: null }, detail: null,
   };
 }
 

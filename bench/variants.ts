@@ -2,6 +2,7 @@
 // Both are Update-With-Start followed by the workflow result, so the protocol cost is the same.
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import { ActionGateClient } from '../src/client/actiongate-client.js';
+import { demoSigner } from '../src/demo/demo-keys.js';
 import { describeAction, type ActionRequest } from '../src/request/action-request.js';
 import { acceptActionUpdate, BARE_WORKFLOW_TYPE } from './bare-contract.js';
 import type { bareWorkflow } from './bare-workflow.js';
@@ -23,7 +24,8 @@ export interface ActionTiming {
 export type SubmitAction = (request: ActionRequest) => Promise<ActionTiming>;
 
 export function governedSubmitter(client: Client, taskQueue: string): SubmitAction {
-  const gate = new ActionGateClient({ client, taskQueue });
+  // The agent signs as it must in production (demo key of the sample principal agent-42).
+  const gate = new ActionGateClient({ client, taskQueue, signer: demoSigner('agent-42') });
   return async (request) => {
     const started = performance.now();
     const { decision, result } = await gate.submit(request);

@@ -18,11 +18,23 @@ export { digestJson, digestsEqual, sha256Text, type Digest } from './request/dig
 
 // Decisions and results
 export type { Outcome, PolicyDecision } from './policy/decision.js';
-export { GATE_REASONS, type ActionDecision, type ActionResult, type DispatchReport } from './action/action-result.js';
+export { GATE_REASONS, HELD_REFUSAL_REASONS, type ActionDecision, type ActionResult, type DispatchReport } from './action/action-result.js';
 
 // Policies
 export { compilePolicySet, type CompiledPolicySet, type CompilePolicySetOptions } from './policy/policy-set.js';
 export { readPolicyDir, type PolicyFile } from './policy/policy-files.js';
+
+// Identity: who may ask (principals.json), trusted facts about targets (targets.json), request signatures.
+export { parsePrincipalRegistry, type Principal, type PrincipalKey, type PrincipalRegistry } from './identity/principal-registry.js';
+export { parseTargetRegistry, type TargetFacts, type TargetRegistry } from './identity/target-registry.js';
+export {
+  REQUEST_SIGNATURE_DOMAIN,
+  proveActor,
+  requestSigningInput,
+  signRequest,
+  type ProvenActor,
+  type RequestSignature,
+} from './identity/request-signature.js';
 export { PolicyError } from './policy/policy-error.js';
 export { StaticPolicySource, loadStaticPolicySource, type PolicySource } from './policy/policy-source.js';
 export type { SurfaceRegistry, SurfaceConfig, ConnectorConfig } from './policy/surface-registry.js';
@@ -55,10 +67,10 @@ export { migrate } from './store/migrate.js';
 
 // Connectors
 export { ConnectorError, ConnectorRegistry, defineConnector, type ConnectorHandler, type DispatchContext } from './connectors/connector.js';
-export { httpConnector, type HttpConnectorOptions } from './connectors/http-connector.js';
+export { MAX_RESPONSE_BYTES, httpConnector, type HttpConnectorOptions, type HttpConnectorResult } from './connectors/http-connector.js';
 
 // Client and worker
-export { ActionGateClient, type SubmittedAction } from './client/actiongate-client.js';
+export { ActionGateClient, WORKFLOW_EXECUTION_TIMEOUT, type SubmitOptions, type SubmittedAction } from './client/actiongate-client.js';
 export { ClientError } from './client/client-error.js';
 export { createActionGateWorker, type ActionGateWorkerOptions } from './worker/actiongate-worker.js';
 export { ensureSearchAttributes } from './temporal/search-attributes.js';

@@ -3,15 +3,21 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ActionDecision } from '../src/action/action-result.js';
 import type { ActionRequest } from '../src/request/action-request.js';
+import type { RequestSignature } from '../src/identity/request-signature.js';
 
 export const WORKFLOW_TYPE = 'governedActionWorkflow';
 
 export interface GovernedActionInput {
   request: ActionRequest;
+  /** The actor's detached signature over the request hash (`actiongate/request/v1`); the gate checks it. */
+  signature?: RequestSignature;
 }
 
-/** Update-With-Start: hands the request over and answers with the decision once it is on record. */
-export const submitActionUpdate = defineUpdate<ActionDecision, [ActionRequest]>('submit-action');
+/**
+ * Update-With-Start: hands the request over and answers with the decision once it is on record.
+ * The signature is not part of the request (it signs the request's hash); a repeat may carry another.
+ */
+export const submitActionUpdate = defineUpdate<ActionDecision, [ActionRequest, RequestSignature?]>('submit-action');
 
 /** The decision so far, or null before it is made. */
 export const decisionQuery = defineQuery<ActionDecision | null>('decision');

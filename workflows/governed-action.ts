@@ -1,4 +1,5 @@
-// The governed action: begin (prior receipts, policy pin) → authorize → decision receipt → dispatch → outcome receipt.
+// The governed action: begin (what is on record) → decide (the gate: evaluate + decision receipt,
+// one step) → dispatch (checks the receipt, writes the outcome) → settle the outcome.
 // Orchestration only: deterministic, no Node built-ins, no pg. Time comes from the workflow clock.
 import {
   ActivityFailure,
@@ -12,20 +13,13 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, BeginActionResult, RecordedReceipt } from '../activities/index.js';
-import { GATE_REASONS, type ActionDecision, type ActionResult, type DispatchReport } from '../src/action/action-result.js';
-import type { PolicyDecision } from '../src/policy/decision.js';
+import type { Activities, DecideResult, RecordedDecision, RecordedOutcome } from '../activities/index.js';
+import { GATE_REASONS, HELD_REFUSAL_REASONS, type ActionDecision, type ActionResult, type DispatchReport } from '../src/action/action-result.js';
 import { safeParseActionRequest, type ActionRequest } from '../src/request/action-request.js';
 import { digestsEqual, type Digest } from '../src/request/digest.js';
 import { requestHash } from '../src/request/request-hash.js';
-import {
-  receiptSubject,
-  type DecisionReceiptBody,
-  type DispatchStatus,
-  type OutcomeReceiptBody,
-  type SurfaceMode,
-} from '../src/receipt/receipt-body.js';
-import { receiptId } from '../src/receipt/receipt-id.js';
+import type { DecisionReceiptBody } from '../src/receipt/receipt-body.js';
+import type { RequestSignature } from '../src/identity/request-signature.js';
 import { DISPATCH_ACTIVITY_OPTIONS } from './dispatch-options.js';
 import {
   FAILURE_TYPES,
@@ -35,9 +29,7 @@ import {
   type GovernedActionInput,
 } from './contract.js';
 
-/** Default gate budget for a surface the registry does not name (it is SILENCEd anyway). */
-const DEFAULT_GATE_BUDGET_MS = 2_000;
-/** The decision receipt gets this many attempts of this length before the action is refused instead. */
+/** Store steps get this many attempts of this length before the action is refused instead. */
 const STORE_ATTEMPT_MS = 2_000;
 const STORE_ATTEMPTS = 3;
 
@@ -47,7 +39,13 @@ const store = proxyLocalActivities<Activities>({
   // Measured with SDK 1.24: a local activity's schedule-to-close does not end its retries (fast
   // failures went on past it, hung attempts were retried), so attempts and their length are
   // what bound it.
-  retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '1s', maximumAttempts: STORE_ATTEMPTS },
+  retry: {
+    initialInterval: '100ms',
+    backoffCoefficient: 2,
+    maximumInterval: '1s',
+    maximumAttempts: STORE_ATTEMPTS,
+    nonRetryableErrorTypes: ['CALLER_REFUSED', 'INVALID_INPUT', 'RECEIPT_REJECTED'],
+  },
 });
 
 // Receipts that must not be lost (outcomes, refusals) fall back to a regular activity retried until
@@ -56,7 +54,12 @@ const store = proxyLocalActivities<Activities>({
 const durableStore = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '30 days',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['CALLER_REFUSED', 'INVALID_INPUT', 'RECEIPT_REJECTED'],
+  },
 });
 
 const external = proxyActivities<Activities>(DISPATCH_ACTIVITY_OPTIONS);
@@ -67,20 +70,28 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
     throw ApplicationFailure.nonRetryable(parsed.error.message, FAILURE_TYPES.invalidRequest, parsed.error.issues);
   }
   const request = parsed.request;
+  const { workflowId, startTime } = workflowInfo();
+  if (workflowId !== request.idempotencyKey) {
+    // The workflow ID is the idempotency key: another ID would let one key be decided twice, or squat another's.
+    throw ApplicationFailure.nonRetryable(
+      `the workflow ID ${workflowId} is not the request's idempotency key ${request.idempotencyKey}`,
+      FAILURE_TYPES.invalidRequest,
+      [{ path: 'idempotencyKey', message: `must be the workflow ID (${workflowId})` }],
+    );
+  }
   const ownHash = requestHash(request);
-  const { workflowId, runId } = workflowInfo();
   let decision: ActionDecision | undefined;
 
   // Every submit of this key gets the one decision; a different request under the key is refused.
   setHandler(
     submitActionUpdate,
-    async (incoming) => {
+    async (incoming, _signature?: RequestSignature) => {
       await condition(() => decision !== undefined);
       const decided = decision as ActionDecision;
       assertSameRequest(incoming, decided.requestHash, request.idempotencyKey);
       return decided;
     },
-    { validator: (incoming) => assertSameRequest(incoming, decision?.requestHash ?? ownHash, request.idempotencyKey) },
+    { validator: (incoming, _signature?: RequestSignature) => assertSameRequest(incoming, decision?.requestHash ?? ownHash, request.idempotencyKey) },
   );
   setHandler(decisionQuery, () => decision ?? null);
 
@@ -88,128 +99,136 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
     { key: SEARCH_ATTRIBUTES.surface, value: request.surface },
     { key: SEARCH_ATTRIBUTES.actor, value: request.actor.id },
   ]);
-
   const now = () => new Date(Date.now()).toISOString();
-  const subject = (issuedAt: string) => receiptSubject(request, { workflowId, runId, requestHash: ownHash, issuedAt });
 
-  // 1. Earlier receipts of this key answer for it; otherwise pin the active policy set.
-  let begin: BeginActionResult | undefined;
+  // 1. What is on record for this key: an earlier run's answer, this run's own decision (a retried
+  // first workflow task), or nothing yet.
+  let begin: Awaited<ReturnType<Activities['beginAction']>> | undefined;
   try {
-    begin = await store.beginAction({ idempotencyKey: request.idempotencyKey, surface: request.surface });
+    begin = await store.beginAction({ request });
   } catch {
     begin = undefined; // the store did not answer within its budget: refuse below
   }
   if (begin?.kind === 'prior') {
-    const result = resultFromReceipts(begin);
-    decision = { ...decisionView(begin.decision.body, begin.decision.receiptId), fromReceipts: true };
-    publishDecision(decision);
-    await condition(allHandlersFinished);
-    return result;
+    return answerFromPrior(begin, (d) => (decision = d));
   }
 
-  // 2. Authorize against the pinned set, within the surface's budget. The decision receipt's
-  // issue time is the instant the policies saw, so a replay evaluates at exactly that time.
-  const decidedAt = now();
-  let mode: SurfaceMode = 'enforce';
-  let policyDecision: PolicyDecision;
+  // 2. The gate: one step that evaluates and commits the decision receipt, within the budget.
+  let decided: DecideResult | undefined = begin?.kind === 'own' ? { kind: 'decided', decision: begin.decision } : undefined;
+  let refusalDetail: { reason: 'gate_timeout' | 'receipt_store_unavailable' | 'evaluation_error'; detail: string } | undefined;
   if (begin === undefined) {
-    policyDecision = refusal('DENY', GATE_REASONS.receiptStoreUnavailable, null);
-  } else if (begin.kind === 'policy-unavailable') {
-    policyDecision = refusal('SILENCE', GATE_REASONS.policyUnavailable, null);
-  } else {
-    mode = begin.surface?.mode ?? 'enforce';
-    const budgetMs = begin.surface?.budgetMs ?? DEFAULT_GATE_BUDGET_MS;
-    // One attempt: the budget is the whole gate, retries included. authorize returns every
-    // refusal as a value, so a throw is a fault and a retry could only overrun the budget.
+    refusalDetail = { reason: 'receipt_store_unavailable', detail: 'the receipt store did not answer' };
+  } else if (begin.kind === 'new') {
     const gate = proxyLocalActivities<Activities>({
-      scheduleToCloseTimeout: budgetMs,
-      startToCloseTimeout: budgetMs,
+      // The gate's own budget, plus the receipt write: the decide step enforces the budget inside;
+      // this bounds a step that stopped answering altogether.
+      startToCloseTimeout: begin.budgetMs + STORE_ATTEMPT_MS * STORE_ATTEMPTS,
+      scheduleToCloseTimeout: begin.budgetMs + STORE_ATTEMPT_MS * STORE_ATTEMPTS,
       retry: { maximumAttempts: 1 },
     });
     try {
-      policyDecision = await gate.authorize({ request, digest: begin.digest, now: decidedAt });
+      decided = await gate.decide({ request, signature: input.signature, submittedAt: startTime.toISOString(), budgetMs: begin.budgetMs });
     } catch (err) {
-      policyDecision = isTimeout(err)
-        ? refusal('DENY', GATE_REASONS.gateTimeout, begin.digest)
-        : refusal('SILENCE', GATE_REASONS.evaluationError, begin.digest);
+      refusalDetail = isTimeout(err)
+        ? { reason: 'gate_timeout', detail: `the gate did not answer within ${begin.budgetMs} ms` }
+        : { reason: 'receipt_store_unavailable', detail: failureOf(err).message };
     }
   }
-
-  // 3. Put the decision on record before anything can be dispatched.
-  let decisionBody: DecisionReceiptBody = {
-    ...subject(decidedAt),
-    kind: 'decision',
-    outcome: policyDecision.outcome,
-    reasons: [...policyDecision.reasons].sort(),
-    mode,
-    policy: {
-      digest: policyDecision.policy.digest,
-      version: begin?.kind === 'pinned' && begin.digest === policyDecision.policy.digest ? begin.version : null,
-    },
-  };
-  let recorded: RecordedReceipt | undefined;
-  if (begin !== undefined) {
-    try {
-      recorded = await store.recordReceipt({ body: decisionBody, request });
-    } catch {
-      recorded = undefined;
-    }
-  }
-  if (recorded === undefined) {
-    // The store is down: the action is refused now, and the refusal goes on record when the store is back.
-    decisionBody = {
-      ...decisionBody,
-      outcome: 'DENY',
-      reasons: [GATE_REASONS.receiptStoreUnavailable],
-    };
-    decision = decisionView(decisionBody, null);
+  if (decided === undefined && refusalDetail !== undefined) {
+    // The gate could not answer: refuse now, and put the refusal on record (when the store is back).
+    const issuedAt = now();
+    const pending = refusalBody(request, ownHash, refusalDetail.reason, issuedAt);
+    decision = decisionView(pending, null);
     publishDecision(decision);
-    recorded = await durableStore.recordReceipt({ body: decisionBody, request });
-  }
-  // Only the receipt we wrote unlocks dispatch; a different row found under the key never does.
-  const onRecord = digestsEqual(recorded.receiptId, receiptId(decisionBody));
-  decision = decisionView(decisionBody, recorded.receiptId);
-  publishDecision(decision);
-
-  // 4. Dispatch on PERMIT (or in shadow mode, where the decision is recorded but not enforced).
-  let dispatch: DispatchReport & { status: DispatchStatus } = { status: 'skipped', resultHash: null, error: null };
-  const mayDispatch =
-    onRecord &&
-    !isGateRefusal(decisionBody) &&
-    (decisionBody.outcome === 'PERMIT' || decisionBody.mode === 'shadow');
-  if (mayDispatch) {
+    const refusalInput = { request, reason: refusalDetail.reason, detail: refusalDetail.detail, issuedAt };
     try {
-      const out = await external.dispatch({ request, requestHash: ownHash, policyDigest: decisionBody.policy.digest });
-      dispatch = { status: 'succeeded', resultHash: out.resultHash, error: null };
+      decided = await store.recordRefusal(refusalInput);
+    } catch {
+      decided = await durableStore.recordRefusal(refusalInput);
+    }
+    if (decided.kind === 'decided' && decided.decision.body.outcome !== 'PERMIT') {
+      decision = decisionView(decided.decision.body, decided.decision.receiptId);
+      publishDecision(decision);
+    }
+    // A PERMIT found on record here was committed by a decide step whose answer was lost; the agent
+    // has been told DENY, so it is not dispatched (the outcome receipt says skipped).
+    return finish(request, decided, decision, false, (d) => (decision = d));
+  }
+  if (decided === undefined) throw ApplicationFailure.nonRetryable('no decision was reached', 'GATE_FAULT');
+  if (decided.kind === 'prior') return answerFromPrior(decided, (d) => (decision = d));
+
+  decision = decisionView(decided.decision.body, decided.decision.receiptId);
+  publishDecision(decision);
+  return finish(request, decided, decision, true, (d) => (decision = d));
+}
+
+/** Dispatch (when the recorded decision allows it) and settle the outcome receipt. */
+async function finish(
+  request: ActionRequest,
+  decided: DecideResult,
+  told: ActionDecision,
+  mayDispatch: boolean,
+  setDecision: (d: ActionDecision) => void,
+): Promise<ActionResult> {
+  if (decided.kind === 'prior') return answerFromPrior(decided, setDecision);
+  const recorded = decided.decision;
+  let failure: { code: string; message: string } | null = null;
+  let dispatched = false;
+  if (mayDispatch && allowsDispatch(recorded.body)) {
+    try {
+      await external.dispatch({ request });
+      dispatched = true;
     } catch (err) {
-      dispatch = { status: 'failed', resultHash: null, error: failureOf(err) };
+      failure = failureOf(err);
     }
   }
-
-  // 5. Record what dispatch did, linked to the decision receipt.
-  const outcomeBody: OutcomeReceiptBody = {
-    ...subject(now()),
-    kind: 'outcome',
-    decisionReceiptId: recorded.receiptId,
-    dispatch: { status: dispatch.status, resultHash: dispatch.resultHash, error: dispatch.error },
+  // What is on record is the answer: the outcome the dispatch activity committed, or the failure or
+  // skip seen here. A completion of dispatch that did not come with its receipt settles as failed.
+  const settleInput = {
+    request,
+    issuedAt: new Date(Date.now()).toISOString(),
+    dispatch:
+      dispatched || failure
+        ? { status: 'failed' as const, error: failure ?? { code: 'DISPATCH_UNCONFIRMED', message: 'dispatch completed without an outcome receipt' } }
+        : { status: 'skipped' as const, error: null },
   };
-  const outcomeRecord = await recordDurably({ body: outcomeBody });
-
+  let outcome: RecordedOutcome;
+  try {
+    outcome = await store.recordOutcome(settleInput);
+  } catch {
+    outcome = await durableStore.recordOutcome(settleInput);
+  }
   await condition(allHandlersFinished);
   return {
-    ...decision,
-    receipts: { decision: recorded.receiptId, outcome: outcomeRecord.receiptId },
-    dispatch,
+    ...told,
+    receipts: { decision: recorded.receiptId, outcome: outcome.receiptId },
+    dispatch: { ...outcome.body.dispatch },
   };
 }
 
-/** Fast path first (local activity within the store budget), then retried until it is on record. */
-async function recordDurably(input: Parameters<Activities['recordReceipt']>[0]): Promise<RecordedReceipt> {
-  try {
-    return await store.recordReceipt(input);
-  } catch {
-    return await durableStore.recordReceipt(input);
-  }
+/** Whether a recorded decision lets its action go out (the dispatch activity checks the same). */
+function allowsDispatch(body: DecisionReceiptBody): boolean {
+  if (body.outcome === 'PERMIT') return true;
+  return body.mode === 'shadow' && !body.reasons.some((reason) => HELD_REFUSAL_REASONS.includes(reason));
+}
+
+/** An earlier run of the key decided: the same request gets its answer, another one a conflict. */
+async function answerFromPrior(
+  prior: { decision: RecordedDecision; outcome: RecordedOutcome | null },
+  setDecision: (d: ActionDecision) => void,
+): Promise<ActionResult> {
+  const result = resultFromReceipts(prior);
+  const view = { ...decisionView(prior.decision.body, prior.decision.receiptId), fromReceipts: true };
+  // The update handler answers each submit from this view: the same request gets the decision on
+  // record, a different one IDEMPOTENCY_CONFLICT.
+  setDecision(view);
+  publishDecision(view);
+  await condition(allHandlersFinished);
+  // A run started for a different request under the key ends with the first request's answer, so a
+  // later submit of the first request, which meets this closed run, reads that answer. Its own
+  // submitter got IDEMPOTENCY_CONFLICT from the update; the receipt of the run's request hash is not
+  // written (it decided nothing).
+  return result;
 }
 
 function publishDecision(decided: ActionDecision): void {
@@ -217,6 +236,28 @@ function publishDecision(decided: ActionDecision): void {
     { key: SEARCH_ATTRIBUTES.outcome, value: decided.outcome },
     ...(decided.policy.digest ? [{ key: SEARCH_ATTRIBUTES.policyDigest, value: decided.policy.digest }] : []),
   ]);
+}
+
+function refusalBody(request: ActionRequest, hash: Digest, reason: string, issuedAt: string): DecisionReceiptBody {
+  const { workflowId, runId } = workflowInfo();
+  return {
+    v: 1,
+    idempotencyKey: request.idempotencyKey,
+    workflowId,
+    runId,
+    requestHash: hash,
+    actor: { id: request.actor.id, type: request.actor.type, keyId: null },
+    surface: request.surface,
+    action: request.action,
+    target: { type: request.target.type, id: request.target.id },
+    issuedAt,
+    kind: 'decision',
+    outcome: reason === GATE_REASONS.evaluationError ? 'SILENCE' : 'DENY',
+    reasons: [reason],
+    mode: 'enforce',
+    policy: { digest: null, version: null },
+    detail: null,
+  };
 }
 
 function decisionView(body: DecisionReceiptBody, decisionReceiptId: Digest | null): ActionDecision {
@@ -235,13 +276,11 @@ function decisionView(body: DecisionReceiptBody, decisionReceiptId: Digest | nul
 }
 
 /** Rebuilds the first answer of a key from its receipts (the workflow history may be long gone). */
-function resultFromReceipts(prior: Extract<BeginActionResult, { kind: 'prior' }>): ActionResult {
+function resultFromReceipts(prior: { decision: RecordedDecision; outcome: RecordedOutcome | null }): ActionResult {
   const view = decisionView(prior.decision.body, prior.decision.receiptId);
-  const body = prior.decision.body;
-  const mayHaveDispatched = body.outcome === 'PERMIT' || body.mode === 'shadow';
   const dispatch: DispatchReport = prior.outcome
     ? { ...prior.outcome.body.dispatch }
-    : { status: mayHaveDispatched ? 'unknown' : 'skipped', resultHash: null, error: null };
+    : { status: allowsDispatch(prior.decision.body) ? 'unknown' : 'skipped', resultHash: null, error: null };
   return {
     ...view,
     fromReceipts: true,
@@ -256,27 +295,15 @@ function assertSameRequest(incoming: ActionRequest, expectedHash: Digest, key: s
     throw ApplicationFailure.nonRetryable(parsed.error.message, FAILURE_TYPES.invalidRequest, parsed.error.issues);
   }
   const incomingHash = requestHash(parsed.request);
-  if (!digestsEqual(incomingHash, expectedHash)) {
-    throw ApplicationFailure.nonRetryable(
-      `idempotency key ${key} was first used for a different request (${expectedHash}); this request hashes to ${incomingHash}`,
-      FAILURE_TYPES.idempotencyConflict,
-      { firstRequestHash: expectedHash, requestHash: incomingHash },
-    );
-  }
+  if (!digestsEqual(incomingHash, expectedHash)) throw conflictFailure(key, expectedHash, incomingHash);
 }
 
-/** Refusals the gate made itself (timeouts, store, policies) hold even in shadow mode. */
-function isGateRefusal(body: DecisionReceiptBody): boolean {
-  const gateReasons: string[] = [
-    GATE_REASONS.gateTimeout,
-    GATE_REASONS.receiptStoreUnavailable,
-    GATE_REASONS.policyUnavailable,
-  ];
-  return body.outcome !== 'PERMIT' && body.reasons.some((r) => gateReasons.includes(r));
-}
-
-function refusal(outcome: 'DENY' | 'SILENCE', reason: string, digest: Digest | null): PolicyDecision {
-  return { outcome, reasons: [reason], policy: { digest } };
+function conflictFailure(key: string, firstHash: Digest, hash: Digest): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `idempotency key ${key} was first used for a different request (${firstHash}); this request hashes to ${hash}`,
+    FAILURE_TYPES.idempotencyConflict,
+    { firstRequestHash: firstHash, requestHash: hash },
+  );
 }
 
 function isTimeout(err: unknown): boolean {

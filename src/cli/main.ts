@@ -39,7 +39,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     args: argv,
     allowPositionals: true,
     strict: false,
-    options: { help: { type: 'boolean', short: 'h' }, 'no-wait': { type: 'boolean' }, once: { type: 'boolean' } },
+    options: { help: { type: 'boolean', short: 'h' }, 'no-wait': { type: 'boolean' }, once: { type: 'boolean' }, key: { type: 'string' } },
   });
   const [command, ...rest] = positionals;
   const help = values.help === true;
@@ -59,9 +59,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return workerCommand(config, log);
     case 'submit':
       if (help) return printHelp(SUBMIT_HELP);
-      rejectUnknown(values, ['no-wait'], 'submit');
+      rejectUnknown(values, ['no-wait', 'key'], 'submit');
       if (rest.length > 1) throw new CliError('USAGE', 'submit takes at most one FILE (or - for standard input)');
-      return submitCommand(config, { file: rest[0], wait: values['no-wait'] !== true }, { stdin: process.stdin, stdout: process.stdout });
+      if (values.key !== undefined && typeof values.key !== 'string') throw new CliError('USAGE', '--key takes a private key file');
+      return submitCommand(
+        config,
+        { file: rest[0], wait: values['no-wait'] !== true, key: values.key as string | undefined },
+        { stdin: process.stdin, stdout: process.stdout },
+      );
     case 'db':
       if (rest[0] !== 'migrate' || rest.length > 1) {
         if (help) return printHelp(DB_MIGRATE_HELP);

@@ -12,9 +12,26 @@ import { describeAction, parseActionRequest, type ActionRequest } from '../reque
 import { digestsEqual } from '../request/digest.js';
 import { RequestError } from '../request/request-error.js';
 import { requestHash } from '../request/request-hash.js';
+import { signRequest, type RequestSignature } from '../identity/request-signature.js';
+import type { Signer } from '../keys/signer.js';
 import { FAILURE_TYPES, WORKFLOW_TYPE, submitActionUpdate } from '../../workflows/contract.js';
 import type { governedActionWorkflow } from '../../workflows/governed-action.js';
 import { ClientError } from './client-error.js';
+
+/**
+ * How long a governed action's workflow may exist at all. The gate refuses stale actions itself
+ * (DENY `expired`, after the surface's maxQueueMs); this bounds a workflow that never reached a
+ * worker, so no backlog outlives it. Receipts that wait for a store outage longer than this are lost
+ * with it (the agent was told DENY already).
+ */
+export const WORKFLOW_EXECUTION_TIMEOUT = '24 hours';
+
+export interface SubmitOptions {
+  /** Signs the request as its actor (the key must be the actor's, in principals.json). */
+  signer?: Signer;
+  /** A signature made elsewhere (an agent that holds its key in an HSM); used as is. */
+  signature?: RequestSignature;
+}
 
 export interface SubmittedAction {
   /** The decision, on record before it was returned. */
@@ -35,18 +52,30 @@ export interface SubmittedAction {
 export class ActionGateClient {
   private readonly client: Client;
   private readonly taskQueue: string;
+  private readonly signer: Signer | ((request: ActionRequest) => Signer | undefined) | undefined;
 
-  constructor(options: { client: Client; taskQueue: string }) {
+  /**
+   * `signer`: the agent's key, used for every submit that does not bring its own signature; or a
+   * function that picks the key for a request's actor (a process that submits for several agents).
+   */
+  constructor(options: { client: Client; taskQueue: string; signer?: Signer | ((request: ActionRequest) => Signer | undefined) }) {
     this.client = options.client;
     this.taskQueue = options.taskQueue;
+    this.signer = options.signer;
   }
 
-  /** Validates, submits and returns the decision. Throws RequestError for bad input (nothing is started). */
-  async submit(input: unknown): Promise<SubmittedAction> {
+  /**
+   * Validates, signs (when given a key), submits and returns the decision. Throws RequestError
+   * for bad input (nothing is started). An unsigned request is decided only on a shadow surface
+   * that accepts unsigned requests; elsewhere it is SILENCE (`bad_signature`).
+   */
+  async submit(input: unknown, options: SubmitOptions = {}): Promise<SubmittedAction> {
     const request = parseActionRequest(input);
+    const signer = options.signer ?? (typeof this.signer === 'function' ? this.signer(request) : this.signer);
+    const signature = options.signature ?? (signer ? signRequest(request, signer) : undefined);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.submitOnce(request);
+        return await this.submitOnce(request, signature);
       } catch (err) {
         // Concurrent Update-With-Starts of one key: the server may answer a start it deduplicated
         // with UNAVAILABLE ("StartDeduped") on every retry of that same operation. A new operation
@@ -56,12 +85,13 @@ export class ActionGateClient {
     }
   }
 
-  private async submitOnce(request: ActionRequest): Promise<SubmittedAction> {
+  private async submitOnce(request: ActionRequest, signature: RequestSignature | undefined): Promise<SubmittedAction> {
     const hash = requestHash(request);
     const startOperation = new WithStartWorkflowOperation<typeof governedActionWorkflow>(WORKFLOW_TYPE, {
       workflowId: request.idempotencyKey,
       taskQueue: this.taskQueue,
-      args: [{ request }],
+      args: [signature ? { request, signature } : { request }],
+      workflowExecutionTimeout: WORKFLOW_EXECUTION_TIMEOUT,
       workflowIdConflictPolicy: 'USE_EXISTING',
       // A closed action is never run again under its key: a repeat reads its result instead.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -69,7 +99,7 @@ export class ActionGateClient {
     });
     try {
       const decision = await this.client.workflow.executeUpdateWithStart(submitActionUpdate, {
-        args: [request],
+        args: signature ? [request, signature] : [request],
         startWorkflowOperation: startOperation,
       });
       const handle = await startOperation.workflowHandle();
@@ -91,8 +121,8 @@ export class ActionGateClient {
   }
 
   /** Submits and waits for the end: decision, dispatch and both receipts. */
-  async execute(input: unknown): Promise<ActionResult> {
-    return (await this.submit(input)).result();
+  async execute(input: unknown, options: SubmitOptions = {}): Promise<ActionResult> {
+    return (await this.submit(input, options)).result();
   }
 
   private async awaitResult(handle: WorkflowHandle<typeof governedActionWorkflow>, request: ActionRequest): Promise<ActionResult> {

@@ -12,6 +12,11 @@ export interface DemoStep {
   expected: Outcome;
   /** The same request as an earlier step: it must get that answer and cause no new dispatch. */
   repeatOf?: number;
+  /**
+   * Whose demo key signs the request: the actor's own by default; another principal's to show a
+   * forged request (SILENCE, bad_signature).
+   */
+  signedBy?: string;
 }
 
 /**
@@ -68,6 +73,19 @@ export function demoScenario(runId: string): DemoStep[] {
         payload: { template: 'ticket-update', segment: 'open-tickets-eu' },
       },
       expected: 'PERMIT',
+    },
+    {
+      title: 'a payment signed with another agent\'s key',
+      gate: 'normal',
+      request: payment('payment-forged', 12_000),
+      expected: 'SILENCE',
+      signedBy: 'agent-support',
+    },
+    {
+      title: 'an agent that claims to be a human',
+      gate: 'normal',
+      request: { ...payment('payment-claims-human', 500_000_000), actor: { id: 'agent-42', type: 'human' } },
+      expected: 'SILENCE',
     },
     { title: 'payment while the policy store hangs', gate: 'slow', request: payment('payment-slow-gate', 12_000), expected: 'DENY' },
   ];

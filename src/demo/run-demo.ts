@@ -1,4 +1,5 @@
 import type { ActionGateClient } from '../client/actiongate-client.js';
+import { demoSigner } from './demo-keys.js';
 import type { ActionResult } from '../action/action-result.js';
 import type { DemoGate, DemoStep } from './demo-scenario.js';
 
@@ -34,7 +35,8 @@ export async function runDemo(steps: DemoStep[], deps: DemoDeps): Promise<DemoRo
     const before = deps.callsFor(step.request.idempotencyKey);
     deps.progress?.(`[${index + 1}/${steps.length}] ${step.title} ...`);
     const started = performance.now();
-    const submitted = await deps.gates[step.gate].submit(step.request);
+    // Each agent signs with its own key (demo keys: src/demo/demo-keys.ts).
+    const submitted = await deps.gates[step.gate].submit(step.request, { signer: demoSigner(step.signedBy ?? step.request.actor.id) });
     const decidedAt = performance.now();
     const decisionMs = decidedAt - started;
     const result: ActionResult = await submitted.result();

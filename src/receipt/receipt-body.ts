@@ -16,7 +16,8 @@ interface ReceiptSubject {
   workflowId: string;
   runId: string;
   requestHash: Digest;
-  actor: { id: string; type: string };
+  /** Who asked: `keyId` is the key that proved it (the request's signature); null when not proven (a shadow surface's unsigned request, or a refusal made before the actor was checked). */
+  actor: { id: string; type: string; keyId: string | null };
   surface: string;
   action: string;
   target: { type: string; id: string };
@@ -32,6 +33,8 @@ export interface DecisionReceiptBody extends ReceiptSubject {
   mode: SurfaceMode;
   /** The policy set in force: its digest, and the bundle's version label (null for a policy directory or none). */
   policy: { digest: Digest | null; version: string | null };
+  /** Why a refusal was made, when the reason alone does not say (which field broke the schema, which key failed); at most 2,000 characters. */
+  detail: string | null;
 }
 
 /** What dispatch did, linked to the decision receipt by that receipt's id. */
@@ -48,10 +51,24 @@ export interface OutcomeReceiptBody extends ReceiptSubject {
 
 export type ReceiptBody = DecisionReceiptBody | OutcomeReceiptBody;
 
+/** Longest `detail` a decision receipt carries; longer ones are cut with a marker. */
+export const MAX_DETAIL_CHARS = 2_000;
+
+/** @example receiptDetail('x'.repeat(5000)).length === MAX_DETAIL_CHARS */
+export function receiptDetail(detail: string | undefined | null): string | null {
+  if (detail === undefined || detail === null || detail === '') return null;
+  if (detail.length <= MAX_DETAIL_CHARS) return detail;
+  const marker = ' …(cut)';
+  let kept = detail.slice(0, MAX_DETAIL_CHARS - marker.length);
+  // Never end on half a surrogate pair: Postgres jsonb refuses a lone surrogate.
+  if (/[\uD800-\uDBFF]$/.test(kept)) kept = kept.slice(0, -1);
+  return `${kept}${marker}`;
+}
+
 /** The request fields a receipt binds, taken once so every kind binds the same ones. */
 export function receiptSubject(
   request: ActionRequest,
-  ids: { workflowId: string; runId: string; requestHash: Digest; issuedAt: string },
+  ids: { workflowId: string; runId: string; requestHash: Digest; issuedAt: string; actorKeyId: string | null },
 ): ReceiptSubject {
   return {
     v: RECEIPT_VERSION,
@@ -59,7 +76,7 @@ export function receiptSubject(
     workflowId: ids.workflowId,
     runId: ids.runId,
     requestHash: ids.requestHash,
-    actor: { id: request.actor.id, type: request.actor.type },
+    actor: { id: request.actor.id, type: request.actor.type, keyId: ids.actorKeyId },
     surface: request.surface,
     action: request.action,
     target: { type: request.target.type, id: request.target.id },

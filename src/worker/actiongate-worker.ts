@@ -11,6 +11,11 @@ export interface ActionGateWorkerOptions extends ActivityDeps {
   taskQueue: string;
   /** Pre-bundled workflow code (tests bundle once per run); otherwise the worker bundles at start. */
   workflowBundle?: { code: string };
+  /**
+   * Activities registered beside ActionGate's own (the benchmark's bare baseline). Anyone on the
+   * namespace can call them: each must check its caller itself, as ActionGate's activities do.
+   */
+  additionalActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
   /** Extra worker settings, e.g. shutdownGraceTime. */
   workerOptions?: Partial<Pick<WorkerOptions, 'shutdownGraceTime' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentLocalActivityExecutions'>>;
 }
@@ -23,13 +28,13 @@ export interface ActionGateWorkerOptions extends ActivityDeps {
  * await worker.run();
  */
 export async function createActionGateWorker(options: ActionGateWorkerOptions): Promise<Worker> {
-  const { connection, namespace, taskQueue, workflowBundle, workerOptions, ...deps } = options;
+  const { connection, namespace, taskQueue, workflowBundle, workerOptions, additionalActivities, ...deps } = options;
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(deps),
+    activities: { ...additionalActivities, ...createActivities(deps) },
     ...workerOptions,
   });
 }

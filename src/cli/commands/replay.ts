@@ -44,7 +44,8 @@ export async function replayCommand(config: ActionGateConfig, args: string[], io
     if (digest === null) throw new CliError('FAILED', `${key} was decided without a policy set: nothing to replay`);
 
     const set = await policySetFor(config, pool, digest, values.policies, io);
-    const again = set.evaluate(request, { now: new Date(body.issuedAt) });
+    // A receipt with a keyId had its signature checked when it was decided; one without was unsigned.
+    const again = set.evaluate(request, { now: new Date(body.issuedAt), assumeSigned: (body.actor.keyId ?? null) !== null });
     const reasons = [...again.reasons].sort();
     io.out(`replayed  ${again.outcome}  [${reasons.join(', ')}]  policy ${set.digest}${set.version ? ` (${set.version})` : ''}`);
     const identical = again.outcome === body.outcome && reasons.join('\n') === [...body.reasons].sort().join('\n');

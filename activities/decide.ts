@@ -1,0 +1,167 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { GATE_REASONS } from '../src/action/action-result.js';
+import type { RequestSignature } from '../src/identity/request-signature.js';
+import type { PolicyDecision } from '../src/policy/decision.js';
+import type { CompiledPolicySet } from '../src/policy/policy-set.js';
+import type { PolicySource } from '../src/policy/policy-source.js';
+import type { ActionRequest } from '../src/request/action-request.js';
+import { requestHash } from '../src/request/request-hash.js';
+import type { Digest } from '../src/request/digest.js';
+import { receiptDetail, receiptSubject, type DecisionReceiptBody, type SurfaceMode } from '../src/receipt/receipt-body.js';
+import type { ReceiptStore } from '../src/store/receipt-store.js';
+import { governedCall, refuse, type GovernedCaller, type RefusedCallSink } from './caller.js';
+import { receiptsOfKey, type RecordedDecision, type RecordedOutcome } from './run-receipts.js';
+import { rethrowStoreError } from './store-errors.js';
+
+export interface DecideInput {
+  request: ActionRequest;
+  /** The actor's detached signature over the request hash; absent for an unsigned request. */
+  signature?: RequestSignature;
+  /** When the action was submitted (the workflow's start): how long it queued is measured from here. */
+  submittedAt: string;
+  /** How long loading and evaluating the policies may take before the gate refuses (gate_timeout). */
+  budgetMs: number;
+}
+
+export type DecideResult =
+  /** The decision this run made, committed: only this unlocks dispatch. */
+  | { kind: 'decided'; decision: RecordedDecision }
+  /** Another run of the key decided first: its receipts are the answer. */
+  | { kind: 'prior'; decision: RecordedDecision; outcome: RecordedOutcome | null };
+
+export interface DecideDeps {
+  store: ReceiptStore;
+  policies: PolicySource;
+  onRefusedCall?: RefusedCallSink;
+  /** The gate's clock (tests pass one). Decisions are timed here, never by the caller. */
+  now?: () => Date;
+}
+
+const MIN_BUDGET_MS = 50;
+const MAX_BUDGET_MS = 60_000;
+const DEFAULT_MAX_QUEUE_MS = 60_000;
+
+/**
+ * The gate, in one step: evaluates the request against the active policy set (the actor proven by
+ * its signature and the registry, the request validated against the schema, within the budget)
+ * and commits the decision receipt, returning the decision as recorded. No caller can hand it a
+ * decision, a time, an identity or a policy set: it computes and records them itself, for the
+ * workflow run Temporal says scheduled it.
+ *
+ * Idempotent: a decision already on record for the key is returned (as this run's own, or as
+ * an earlier run's answer), never a second one.
+ */
+export async function decide(deps: DecideDeps, input: DecideInput): Promise<DecideResult> {
+  const { request, caller } = governedCall('decide', deps.onRefusedCall, input);
+  // Whatever was sent is checked by the gate (a malformed one is bad_signature, with a receipt).
+  const signature: unknown = input.signature;
+  const earlier = await existingDecision(deps.store, request, caller);
+  if (earlier) return earlier;
+
+  const clock = deps.now ?? (() => new Date());
+  const budgetMs = Math.min(MAX_BUDGET_MS, Math.max(MIN_BUDGET_MS, Number.isFinite(input.budgetMs) ? input.budgetMs : MIN_BUDGET_MS));
+  const seen: { digest: Digest | null } = { digest: null };
+  const loaded = await withinBudget(loadSet(deps.policies, seen), budgetMs);
+  const decidedAt = clock();
+
+  let decision: PolicyDecision;
+  let set: CompiledPolicySet | undefined;
+  if (loaded === 'timeout') {
+    // The receipt cites the set the action was pinned to, when it was known before the budget ran out.
+    decision = refusal('DENY', GATE_REASONS.gateTimeout, seen.digest, `the policies were not at hand within the surface's ${budgetMs} ms budget`);
+  } else if ('error' in loaded) {
+    decision = refusal('SILENCE', GATE_REASONS.policyUnavailable, loaded.digest, loaded.error);
+  } else {
+    set = loaded.set;
+    decision = expiry(request, set, input.submittedAt, decidedAt) ?? set.evaluate(request, { now: decidedAt, signature });
+  }
+  const surface = set?.surface(request.surface);
+  const body: DecisionReceiptBody = {
+    ...receiptSubject(request, {
+      workflowId: caller.workflowId,
+      runId: caller.runId,
+      requestHash: requestHash(request),
+      issuedAt: decidedAt.toISOString(),
+      actorKeyId: decision.actorKeyId ?? null,
+    }),
+    kind: 'decision',
+    outcome: decision.outcome,
+    reasons: [...decision.reasons].sort(),
+    mode: (surface?.mode ?? 'enforce') as SurfaceMode,
+    policy: { digest: decision.policy.digest, version: set && decision.policy.digest === set.digest ? set.version : null },
+    detail: receiptDetail(decision.detail),
+  };
+  return commitDecision(deps.store, request, caller, body);
+}
+
+/** A decision of this key already on record: this run's own (a re-run after a crash) or an earlier run's. */
+export async function existingDecision(store: ReceiptStore, request: ActionRequest, caller: GovernedCaller): Promise<DecideResult | undefined> {
+  const { decision, outcome } = await receiptsOfKey(store, request.idempotencyKey).catch(rethrowStoreError);
+  if (!decision) return undefined;
+  if (decision.body.runId === caller.runId && decision.body.workflowId === caller.workflowId) return { kind: 'decided', decision };
+  return { kind: 'prior', decision, outcome: outcome ?? null };
+}
+
+/** Appends the decision receipt and reports what is on record: ours, or the one that won a race. */
+export async function commitDecision(store: ReceiptStore, request: ActionRequest, caller: GovernedCaller, body: DecisionReceiptBody): Promise<DecideResult> {
+  const { receipt } = await store.append(body, { request }).catch(rethrowStoreError);
+  if (receipt.body.kind !== 'decision') throw ApplicationFailure.nonRetryable(`receipt ${receipt.receiptId} is not a decision`, 'RECEIPT_REJECTED');
+  const recorded = { receiptId: receipt.receiptId, body: receipt.body };
+  if (receipt.body.runId === caller.runId && receipt.body.workflowId === caller.workflowId) return { kind: 'decided', decision: recorded };
+  const { outcome } = await receiptsOfKey(store, request.idempotencyKey).catch(rethrowStoreError);
+  return { kind: 'prior', decision: recorded, outcome: outcome ?? null };
+}
+
+async function loadSet(policies: PolicySource, seen: { digest: Digest | null }): Promise<{ set: CompiledPolicySet } | { error: string; digest: Digest | null }> {
+  let active: CompiledPolicySet;
+  try {
+    active = await policies.active();
+  } catch (err) {
+    return { error: (err as Error).message, digest: null };
+  }
+  seen.digest = active.digest;
+  // The set the store holds under the active digest: a bundle store loads (and verifies) it here.
+  try {
+    const pinned = await policies.pinned(active.digest);
+    if (!pinned) return { error: `policy set ${active.digest} is not held`, digest: active.digest };
+    return { set: pinned };
+  } catch (err) {
+    return { error: (err as Error).message, digest: active.digest };
+  }
+}
+
+async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), budgetMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** DENY `expired` when the action queued longer than its surface allows, or its agent's notAfter has passed. */
+function expiry(request: ActionRequest, set: CompiledPolicySet, submittedAt: string, now: Date): PolicyDecision | undefined {
+  const maxQueueMs = set.surface(request.surface)?.maxQueueMs ?? DEFAULT_MAX_QUEUE_MS;
+  const submitted = Date.parse(submittedAt);
+  const notAfter = (request as { notAfter?: string }).notAfter;
+  if (!Number.isFinite(submitted)) {
+    return refusal('DENY', GATE_REASONS.expired, set.digest, `submittedAt ${JSON.stringify(submittedAt)} is not an instant`);
+  }
+  const queuedMs = now.getTime() - submitted;
+  if (queuedMs > maxQueueMs) {
+    return refusal('DENY', GATE_REASONS.expired, set.digest, `queued ${queuedMs} ms before the gate could decide; the surface allows ${maxQueueMs} ms`);
+  }
+  if (notAfter !== undefined && now.getTime() > Date.parse(notAfter)) {
+    return refusal('DENY', GATE_REASONS.expired, set.digest, `the request's notAfter ${notAfter} has passed (gate time ${now.toISOString()})`);
+  }
+  return undefined;
+}
+
+export function refusal(outcome: 'DENY' | 'SILENCE', reason: string, digest: PolicyDecision['policy']['digest'], detail: string): PolicyDecision {
+  return { outcome, reasons: [reason], policy: { digest }, detail, actorKeyId: null };
+}
+
+export { refuse };

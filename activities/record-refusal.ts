@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { GATE_REASONS } from '../src/action/action-result.js';
+import { DIGEST_PATTERN, type Digest } from '../src/request/digest.js';
+import type { ActionRequest } from '../src/request/action-request.js';
+import { requestHash } from '../src/request/request-hash.js';
+import { receiptDetail, receiptSubject, type DecisionReceiptBody } from '../src/receipt/receipt-body.js';
+import type { ReceiptStore } from '../src/store/receipt-store.js';
+import { governedCall, refuse, type RefusedCallSink } from './caller.js';
+import { commitDecision, existingDecision, type DecideResult } from './decide.js';
+
+/** The refusals the workflow itself may put on record, when the decide step could not answer. */
+export const REFUSAL_REASONS = {
+  [GATE_REASONS.gateTimeout]: 'DENY',
+  [GATE_REASONS.receiptStoreUnavailable]: 'DENY',
+  [GATE_REASONS.evaluationError]: 'SILENCE',
+} as const;
+
+export type WorkflowRefusalReason = keyof typeof REFUSAL_REASONS;
+
+export interface RecordRefusalInput {
+  request: ActionRequest;
+  reason: WorkflowRefusalReason;
+  /** The policy set the action was pinned to, when known; cited by the receipt. */
+  digest?: Digest | null;
+  detail?: string;
+  /** When the workflow decided to refuse (its clock), so the agent's answer and the receipt agree. */
+  issuedAt: string;
+}
+
+const InputSchema = z.object({
+  reason: z.enum(Object.keys(REFUSAL_REASONS) as [WorkflowRefusalReason, ...WorkflowRefusalReason[]]),
+  digest: z.string().regex(DIGEST_PATTERN).nullable().optional(),
+  detail: z.string().max(2_000).optional(),
+  issuedAt: z.iso.datetime(),
+});
+
+/**
+ * Puts a refusal on record for the calling run when the decide step did not answer in time (or
+ * the store did not take it). It can only ever write DENY or SILENCE, never a PERMIT, and never
+ * over a decision already on record: that one is returned instead (first write wins).
+ */
+export async function recordRefusal(
+  deps: { store: ReceiptStore; onRefusedCall?: RefusedCallSink },
+  input: RecordRefusalInput,
+): Promise<DecideResult> {
+  const { request, caller } = governedCall('recordRefusal', deps.onRefusedCall, input);
+  const parsed = InputSchema.safeParse(input);
+  if (!parsed.success) refuse('recordRefusal', deps.onRefusedCall, 'INVALID_INPUT', `input: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  const earlier = await existingDecision(deps.store, request, caller);
+  if (earlier) return earlier;
+  const { reason, digest, detail, issuedAt } = parsed.data;
+  const body: DecisionReceiptBody = {
+    ...receiptSubject(request, {
+      workflowId: caller.workflowId,
+      runId: caller.runId,
+      requestHash: requestHash(request),
+      issuedAt: new Date(issuedAt).toISOString(),
+      actorKeyId: null,
+    }),
+    kind: 'decision',
+    outcome: REFUSAL_REASONS[reason],
+    reasons: [reason],
+    mode: 'enforce',
+    policy: { digest: (digest ?? null) as Digest | null, version: null },
+    detail: receiptDetail(detail),
+  };
+  return commitDecision(deps.store, request, caller, body);
+}
