@@ -36,7 +36,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const [temporal, postgres, bundle] = await Promise.all([
       (async () => {
         const cliPath = await findOrInstallTemporalCli({ toolsDir: join(REPO_ROOT, '.tools'), log });
-        const server = await startTemporalDevServer({ cliPath, headless: true, log });
+        // Standalone activities stay on here: the trust-boundary tests run `temporal activity execute`
+        // against a worker to show its activities refuse such calls by themselves.
+        const server = await startTemporalDevServer({ cliPath, headless: true, log, standaloneActivities: true });
         cleanups.push(() => server.stop());
         return server;
       })(),

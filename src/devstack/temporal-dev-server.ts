@@ -25,6 +25,13 @@ export interface StartTemporalDevServerOptions {
   log?: (line: string) => void;
   /** How long to wait for the server to answer (default 60 s). */
   startTimeoutMs?: number;
+  /**
+   * Standalone activities (`temporal activity execute`) are on by default in server 1.32, so
+   * anyone on the namespace can run our activities without a workflow. `false` turns them off
+   * (`activity.enableStandalone=false`), as a deployment should; the test suite keeps them on to
+   * show the activities refuse such calls by themselves. Default: off (false).
+   */
+  standaloneActivities?: boolean;
 }
 
 export interface TemporalDevServer {
@@ -105,6 +112,7 @@ async function startOnce(opts: StartTemporalDevServerOptions, namespace: string)
     ...(namespace === 'default' ? [] : ['--namespace', namespace]),
     '--log-level', 'warn',
     ...DYNAMIC_CONFIG.flatMap((kv) => ['--dynamic-config-value', kv]),
+    ...(opts.standaloneActivities === true ? [] : ['--dynamic-config-value', 'activity.enableStandalone=false']),
   ];
 
   const tail = new OutputTail(20);

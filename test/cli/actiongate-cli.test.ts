@@ -1,5 +1,6 @@
 // The CLI is a contract (scripts depend on it): exit codes, stdout JSON, stderr messages.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/devstack/free-port.js';
@@ -7,6 +8,9 @@ import { startFakeExternalSystem, type FakeExternalSystem } from '../support/fak
 import { paymentRequest, policiesDispatchingTo, testEnv, uniqueId } from '../support/harness.js';
 import { runCli, type CliRun } from '../support/run-cli.js';
 import { REPO_ROOT } from '../support/paths.js';
+import { tempDir } from '../support/temp-dir.js';
+import { demoPrivateKeyFile } from '../../src/demo/demo-keys.js';
+import { writePrivateKeyFile } from '../../src/keys/private-key-file.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'actiongate.js');
 
@@ -108,16 +112,38 @@ describe('when a worker is running', () => {
     expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
   });
 
-  it('submit of a permitted request dispatches it exactly once however often it is submitted', async () => {
+  it('submit --key of a permitted request dispatches it exactly once however often it is submitted', async () => {
     const request = paymentRequest();
+    const keyFile = join(await tempDir('actiongate-agent-key-'), 'agent-42.key.json');
+    await writePrivateKeyFile(keyFile, demoPrivateKeyFile('agent-42'));
     const runs = [];
-    for (let i = 0; i < 3; i++) runs.push(await cli(['submit', '-'], env, JSON.stringify(request)));
+    for (let i = 0; i < 3; i++) runs.push(await cli(['submit', '--key', keyFile, '-'], env, JSON.stringify(request)));
     for (const ran of runs) expect(ran.code).toBe(0);
     const results = runs.map((r) => JSON.parse(r.stdout));
     expect(results[0].outcome).toBe('PERMIT');
     expect(results[0].dispatch.status).toBe('succeeded');
     expect(new Set(runs.map((r) => r.stdout)).size).toBe(1);
     expect(fake.callsFor(request.idempotencyKey)).toHaveLength(1);
+  });
+
+  it('submit without --key is SILENCE bad_signature on an enforcing surface, and dispatches nothing', async () => {
+    const request = paymentRequest();
+    const ran = await cli(['submit', '-'], env, JSON.stringify(request));
+    expect(ran.code).toBe(0);
+    const result = JSON.parse(ran.stdout);
+    expect({ outcome: result.outcome, reasons: result.reasons }).toEqual({ outcome: 'SILENCE', reasons: ['bad_signature'] });
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
+  });
+
+  it('submit --key with a file that is not a key exits 2 naming --key, and starts nothing', async () => {
+    const dir = await tempDir('actiongate-agent-key-');
+    const keyFile = join(dir, 'not-a-key.json');
+    await writeFile(keyFile, '{"version":1}');
+    const request = paymentRequest();
+    const ran = await cli(['submit', '--key', keyFile, '-'], env, JSON.stringify(request));
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain('--key');
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
   });
 
   it('stops cleanly on SIGTERM', async () => {

@@ -4,6 +4,8 @@ import { renderDemoTable } from '../../src/demo/demo-table.js';
 import { compilePolicySet } from '../../src/policy/policy-set.js';
 import { readPolicyDir } from '../../src/policy/policy-files.js';
 import { parseActionRequest } from '../../src/request/action-request.js';
+import { demoSigner } from '../../src/demo/demo-keys.js';
+import { signRequest } from '../../src/identity/request-signature.js';
 import { POLICIES_DIR } from '../support/paths.js';
 
 describe('when the demo scenario meets the sample policies', () => {
@@ -11,7 +13,9 @@ describe('when the demo scenario meets the sample policies', () => {
     const set = compilePolicySet(await readPolicyDir(POLICIES_DIR));
     const steps = demoScenario('demo-test');
     for (const step of steps.filter((s) => s.gate === 'normal')) {
-      const decision = set.evaluate(parseActionRequest(step.request), { now: new Date('2026-11-24T10:00:00Z') });
+      const request = parseActionRequest(step.request);
+      const signature = signRequest(request, demoSigner(step.signedBy ?? request.actor.id));
+      const decision = set.evaluate(request, { now: new Date('2026-11-24T10:00:00Z'), signature });
       expect({ title: step.title, outcome: decision.outcome }).toEqual({ title: step.title, outcome: step.expected });
     }
   });

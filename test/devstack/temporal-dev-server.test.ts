@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -62,6 +63,20 @@ describe('when started headless with a namespace', { timeout: 60_000 }, () => {
     expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(server.uiUrl).toBeNull();
     expect(server.namespace).toBe('devstack-test');
+  });
+
+  it('refuses standalone activities (temporal activity execute), as a deployment should', async () => {
+    const ran = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      execFile(
+        cliPath,
+        ['activity', 'execute', '--address', server.address, '--namespace', 'devstack-test', '--type', 'dispatch',
+          '--task-queue', 'q', '--activity-id', 'a1', '--start-to-close-timeout', '5s'],
+        { timeout: 30_000 },
+        (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
+      );
+    });
+    expect(ran.code).not.toBe(0);
+    expect(ran.output).toContain('Standalone activity is disabled');
   });
 
   it('refuses a second server on the same port with TEMPORAL_START_FAILED', async () => {

@@ -7,9 +7,12 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { ActionGateClient } from '../../src/client/actiongate-client.js';
+import { DEMO_PRINCIPALS, demoSigner } from '../../src/demo/demo-keys.js';
+import type { Signer } from '../../src/keys/signer.js';
 import { ConnectorRegistry, defineConnector } from '../../src/connectors/connector.js';
 import { httpConnector } from '../../src/connectors/http-connector.js';
 import type { PolicySource } from '../../src/policy/policy-source.js';
+import type { RefusedCallSink } from '../../activities/index.js';
 import type { ActionRequest } from '../../src/request/action-request.js';
 import { PgReceiptStore, type ReceiptStore } from '../../src/store/receipt-store.js';
 import { createActionGateWorker } from '../../src/worker/actiongate-worker.js';
@@ -43,8 +46,14 @@ export async function connectTemporal(namespace = testEnv().namespace): Promise<
   return { connection, client: new Client({ connection, namespace }) };
 }
 
+/** A client that signs each request with its actor's demo key (unsigned for actors without one). */
 export function gateClient(client: Client, taskQueue: string): ActionGateClient {
-  return new ActionGateClient({ client, taskQueue });
+  return new ActionGateClient({ client, taskQueue, signer: demoSignerFor });
+}
+
+/** The demo key of a request's actor, for the sample principals (src/demo/demo-keys.ts). */
+export function demoSignerFor(request: ActionRequest): Signer | undefined {
+  return (DEMO_PRINCIPALS as readonly string[]).includes(request.actor.id) ? demoSigner(request.actor.id) : undefined;
 }
 
 /** Every sample surface dispatches to the fake external system, at /<surface>. */
@@ -68,6 +77,7 @@ export async function startTestWorker(options: {
   store?: ReceiptStore;
   pool?: pg.Pool;
   namespace?: string;
+  onRefusedCall?: RefusedCallSink;
 }): Promise<RunningWorker> {
   const env = testEnv();
   if (!runtimeInstalled) {
@@ -85,6 +95,7 @@ export async function startTestWorker(options: {
     policies: options.policies,
     connectors: options.connectors,
     store: options.store ?? new PgReceiptStore(options.pool ?? openPool()),
+    ...(options.onRefusedCall ? { onRefusedCall: options.onRefusedCall } : {}),
     workerOptions: { shutdownGraceTime: '2s' },
   });
   const running = worker.run();

@@ -93,8 +93,8 @@ describe('when the policies permit the action', () => {
     const handle = client.workflow.getHandle(request.idempotencyKey);
     const history = await handle.fetchHistory();
     const markers = (history.events ?? []).filter((e) => e.markerRecordedEventAttributes);
-    // Local activity markers: begin, authorize, decision receipt, outcome receipt.
-    expect(markers.length).toBeGreaterThanOrEqual(4);
+    // Local activity markers: begin, decide (evaluation and decision receipt in one), outcome receipt.
+    expect(markers.length).toBeGreaterThanOrEqual(3);
     const decoded = markers
       .flatMap((m) => Object.values(m.markerRecordedEventAttributes?.details ?? {}))
       .flatMap((p) => p.payloads ?? [])
@@ -145,12 +145,12 @@ describe('when the surface is not in the registry', () => {
 });
 
 describe('when a forbid policy reads an attribute the request lacks', () => {
-  it('answers SILENCE evaluation_error instead of letting the skipped forbid turn into a permit', async () => {
-    // Cedar skips a policy that errors; without the gate's rule this forbid would silently stop applying.
+  it('answers SILENCE schema_violation instead of letting the skipped forbid turn into a permit', async () => {
+    // Cedar skips a policy that errors; the schema check refuses the request before any policy runs.
     const request = paymentRequest({ context: { amount: 12_000 } });
     const done = await gate.execute(request);
     expect(done.outcome).toBe('SILENCE');
-    expect(done.reasons).toEqual(['evaluation_error']);
+    expect(done.reasons).toEqual(['schema_violation']);
     expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
   });
 });
