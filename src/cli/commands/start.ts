@@ -34,9 +34,11 @@ Starts ActionGate on this machine and runs a scripted demo against it:
   - Postgres: DATABASE_URL if set, else an embedded Postgres with its data in ACTIONGATE_DATA_DIR;
   - a worker with the policies in ACTIONGATE_POLICIES, and a demo external system on localhost
     that records what each surface's connector sends it.
-The demo submits a permitted payment, a denied one, an unknown surface, a duplicate, and a
-payment through a gate whose policy store hangs (DENY gate_timeout), then prints a table and
-the Temporal UI link. It then keeps running until Ctrl-C.
+The demo submits, each signed by its agent's demo key, a permitted payment, a denied one, an
+unknown surface, a duplicate, a payment signed with another agent's key (SILENCE bad_signature),
+an agent claiming to be a human (SILENCE unknown_actor), and a payment through a gate whose
+policy store hangs (DENY gate_timeout), then prints a table and the Temporal UI link. It then
+keeps running until Ctrl-C.
 
 Options:
   --once   run the demo, shut down and exit (0 when every outcome was the expected one)
