@@ -187,7 +187,8 @@ export function compilePolicySet(files: readonly PolicyFile[], options: CompileP
         const listed = Object.hasOwn(targets.targets, request.target.id) ? targets.targets[request.target.id] : undefined;
         if (listed && listed.type !== request.target.type) {
           const detail = `target.type "${request.target.type}" is not the listed type of ${request.target.id} ("${listed.type}")`;
-          return gateRefusal(DecisionReason.targetMismatch, digest, detail);
+          // The actor was proven: the receipt still names the key that signed the request.
+          return { ...gateRefusal(DecisionReason.targetMismatch, digest, detail), actorKeyId: actor.keyId };
         }
         const call = toCedarCall(request, options, {
           policySetId: surface.policySetId,

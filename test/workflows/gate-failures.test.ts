@@ -2,6 +2,8 @@
 import type { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ActionGateClient } from '../../src/client/actiongate-client.js';
+import { demoSigner } from '../../src/demo/demo-keys.js';
 import { loadStaticPolicySource, type PolicySource } from '../../src/policy/policy-source.js';
 import { PgReceiptStore } from '../../src/store/receipt-store.js';
 import { freePort } from '../../src/devstack/free-port.js';
@@ -197,5 +199,37 @@ describe('when a surface is in shadow mode', () => {
       [request.idempotencyKey],
     );
     expect(rows[0]?.body).toMatchObject({ mode: 'shadow', outcome: 'DENY' });
+  });
+
+  it('accepts an unsigned request only where the surface opts in (acceptUnsigned), with keyId null on the receipt', async () => {
+    const dir = await policiesVariant({
+      editRegistry: (r) => Object.assign(r.surfaces.payments as Record<string, unknown>, { mode: 'shadow', acceptUnsigned: true }),
+    });
+    const { source, error } = await loadStaticPolicySource(dir);
+    expect(error).toBeUndefined();
+    const request = paymentRequest();
+    const done = await withWorker(source, (tq) => new ActionGateClient({ client, taskQueue: tq }).execute(request));
+    expect({ outcome: done.outcome, mode: done.mode, dispatch: done.dispatch.status }).toEqual({ outcome: 'PERMIT', mode: 'shadow', dispatch: 'succeeded' });
+    const { rows } = await pool.query<{ body: { actor: { keyId: string | null } } }>(
+      "SELECT body FROM receipts WHERE idempotency_key = $1 AND kind = 'decision'",
+      [request.idempotencyKey],
+    );
+    expect(rows[0]?.body.actor.keyId).toBeNull();
+  });
+
+  it('still holds identity refusals: a request signed with another agent\'s key is not dispatched', async () => {
+    const dir = await policiesVariant({ editRegistry: (r) => void ((r.surfaces.payments as { mode: string }).mode = 'shadow') });
+    const { source } = await loadStaticPolicySource(dir);
+    const unsigned = paymentRequest();
+    const forged = paymentRequest();
+    const [a, b] = await withWorker(source, async (tq) => [
+      await new ActionGateClient({ client, taskQueue: tq }).execute(unsigned),
+      await gateClient(client, tq).execute(forged, { signer: demoSigner('agent-support') }),
+    ]);
+    for (const done of [a, b]) {
+      expect({ outcome: done?.outcome, reasons: done?.reasons, dispatch: done?.dispatch.status }).toEqual({ outcome: 'SILENCE', reasons: ['bad_signature'], dispatch: 'skipped' });
+    }
+    expect(fake.callsFor(unsigned.idempotencyKey)).toHaveLength(0);
+    expect(fake.callsFor(forged.idempotencyKey)).toHaveLength(0);
   });
 });
