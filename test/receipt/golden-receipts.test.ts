@@ -12,6 +12,7 @@ const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'receipts');
 const golden = await Promise.all(GOLDEN_FILES.map((file) => readFile(join(FIXTURES, file), 'utf8')));
 const goldenLog = await readFile(join(FIXTURES, 'log.jsonl'), 'utf8');
 const receiptLines = golden.slice(0, 3).map((text) => text.trimEnd());
+const receiptsDoc = await readFile(join(REPO_ROOT, 'docs', 'RECEIPTS.md'), 'utf8');
 
 describe('golden receipts', () => {
   describe('when signing the example bodies with the RFC 8032 TEST 1 key', () => {
@@ -20,6 +21,10 @@ describe('golden receipts', () => {
       const built = [...receipts, checkpoint].map((entry) => `${canonicalJson(entry)}\n`);
       expect(built).toEqual(golden);
       expect(built.join('')).toBe(goldenLog);
+    });
+
+    it('is what docs/RECEIPTS.md quotes, line for line', () => {
+      for (const text of golden) expect(receiptsDoc).toContain(`\`\`\`json\n${text}\`\`\``);
     });
   });
 

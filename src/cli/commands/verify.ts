@@ -18,8 +18,9 @@ sequence number. Exit 0 only when everything holds.
 Options:
   --keys KEYSET          key set file (JSON) of the public keys trusted to sign receipts
   --require-permit KEY   also answer "was the action with this idempotency key authorized?":
-                         yes only for a correctly signed PERMIT decision in enforce mode in a log
-                         that verifies (a signed DENY or SILENCE is not an authorization); repeatable
+                         yes only for a correctly signed PERMIT decision in enforce mode whose actor
+                         a request signature proved (actor.keyId), in a log that verifies (a signed
+                         DENY or SILENCE is not an authorization); repeatable
   --backend node|noble   Ed25519 implementation (default: Node's crypto when present, else noble)`;
 
 /** \`actiongate verify\`: the independent check an auditor runs on an export. */

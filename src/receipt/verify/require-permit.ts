@@ -8,9 +8,17 @@ import { verifyLog } from './verify-log.js';
  * `PERMITTED`: the only answer that means yes. `LOG_INVALID`: the export has problems, so it
  * cannot vouch for anything. `NO_DECISION`: no decision receipt for the key. `CONFLICTING_DECISIONS`:
  * more than one (the store allows one per key). `NOT_PERMITTED`: the decision was DENY or SILENCE.
- * `SHADOW_MODE`: PERMIT, but recorded by a surface that did not enforce.
+ * `SHADOW_MODE`: PERMIT, but recorded by a surface that did not enforce. `ACTOR_NOT_PROVEN`: PERMIT
+ * in enforce mode, but the receipt names no key that proved the actor (`actor.keyId` null).
  */
-export type PermitAnswerCode = 'PERMITTED' | 'LOG_INVALID' | 'NO_DECISION' | 'CONFLICTING_DECISIONS' | 'NOT_PERMITTED' | 'SHADOW_MODE';
+export type PermitAnswerCode =
+  | 'PERMITTED'
+  | 'LOG_INVALID'
+  | 'NO_DECISION'
+  | 'CONFLICTING_DECISIONS'
+  | 'NOT_PERMITTED'
+  | 'SHADOW_MODE'
+  | 'ACTOR_NOT_PROVEN';
 
 export interface PermitAnswer {
   authorized: boolean;
@@ -25,8 +33,9 @@ export interface PermitAnswer {
 /**
  * "Was the action with this idempotency key authorized?" Yes only when the whole export
  * verifies and holds exactly one decision receipt for the key, with outcome `PERMIT` in
- * `enforce` mode. A correctly signed DENY or SILENCE receipt, or a shadow-mode PERMIT, is a
- * record of a decision, not an authorization.
+ * `enforce` mode and an actor proven by a request-signing key (`actor.keyId` not null). A
+ * correctly signed DENY or SILENCE receipt, a shadow-mode PERMIT, or a PERMIT whose actor no
+ * signature proved, is a record of a decision, not an authorization.
  *
  * @example
  * const answer = requirePermit(lines, 'pay-0001', keys, nobleBackend);
@@ -53,5 +62,10 @@ export function requirePermit(lines: readonly string[], idempotencyKey: string, 
   if (body.mode !== 'enforce') {
     return { authorized: false, code: 'SHADOW_MODE', message: `${at}: PERMIT recorded in shadow mode, which does not authorize`, decision, problems: [] };
   }
-  return { authorized: true, code: 'PERMITTED', message: `${at}: PERMIT in enforce mode under policy ${body.policy.version ?? body.policy.digest ?? 'none'}`, decision, problems: [] };
+  if (body.actor.keyId === null) {
+    // The gate proves the actor of every enforced request; a PERMIT without the key is not the gate's.
+    return { authorized: false, code: 'ACTOR_NOT_PROVEN', message: `${at}: PERMIT names no key that proved actor ${body.actor.id}, so it does not authorize`, decision, problems: [] };
+  }
+  const policy = body.policy.version ?? body.policy.digest ?? 'none';
+  return { authorized: true, code: 'PERMITTED', message: `${at}: PERMIT in enforce mode for ${body.actor.id} (request signed by ${body.actor.keyId}) under policy ${policy}`, decision, problems: [] };
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { KEY_ID_PATTERN } from '../../keys/key-id.js';
 import { DIGEST_PATTERN, type Digest } from '../../request/digest.js';
 import type { SignedCheckpoint } from '../checkpoint.js';
-import type { DecisionReceiptBody, OutcomeReceiptBody } from '../receipt-body.js';
+import { MAX_DETAIL_CHARS, type DecisionReceiptBody, type OutcomeReceiptBody } from '../receipt-body.js';
 import type { SignedReceipt } from '../signed-receipt.js';
 import { decodeBase64url } from './base64url.js';
 
@@ -26,7 +26,7 @@ const subject = {
   workflowId: Text,
   runId: Text,
   requestHash: DigestSchema,
-  actor: z.strictObject({ id: Text, type: Text }),
+  actor: z.strictObject({ id: Text, type: Text, keyId: KeyId.nullable() }),
   surface: Text,
   action: Text,
   target: z.strictObject({ type: Text, id: Text }),
@@ -42,6 +42,7 @@ export const DecisionReceiptBodySchema = z.strictObject({
   }),
   mode: z.enum(['enforce', 'shadow']),
   policy: z.strictObject({ digest: DigestSchema.nullable(), version: Text.nullable() }),
+  detail: z.string().max(MAX_DETAIL_CHARS).nullable(),
 });
 
 export const OutcomeReceiptBodySchema = z.strictObject({

@@ -8,7 +8,11 @@ import { exportLines, signChain, spliced } from '../chain-builder.js';
 const key1 = testKey1Signer();
 const silence = { ...DENY_BODY, idempotencyKey: 'pay-0003', workflowId: 'pay-0003', outcome: 'SILENCE' as const, reasons: ['unknown_surface'] };
 const shadow = { ...PERMIT_BODY, idempotencyKey: 'pay-0004', workflowId: 'pay-0004', mode: 'shadow' as const };
-const lines = exportLines(signChain([PERMIT_BODY, OUTCOME_BODY, DENY_BODY, silence, shadow], () => key1), key1);
+/** A shadow surface's unsigned request: accepted, evaluated, recorded; its actor was never proven. */
+const shadowUnsigned = { ...shadow, idempotencyKey: 'pay-0005', workflowId: 'pay-0005', actor: { ...PERMIT_BODY.actor, keyId: null } };
+/** A PERMIT in enforce mode whose actor no signature proved: the gate never writes one. */
+const unproven = { ...PERMIT_BODY, idempotencyKey: 'pay-0006', workflowId: 'pay-0006', actor: { ...PERMIT_BODY.actor, keyId: null } };
+const lines = exportLines(signChain([PERMIT_BODY, OUTCOME_BODY, DENY_BODY, silence, shadow, shadowUnsigned, unproven], () => key1), key1);
 
 describe.each([nodeBackend, nobleBackend])('requirePermit with $name', (backend) => {
   const ask = (key: string, input = lines) => requirePermit(input, key, TRUST_KEY_1_RECEIPTS, backend);
@@ -27,8 +31,15 @@ describe.each([nodeBackend, nobleBackend])('requirePermit with $name', (backend)
   });
 
   describe('when the PERMIT was recorded in shadow mode', () => {
-    it('is not authorized', () => {
+    it('is not authorized, whether or not the request was signed', () => {
       expect(ask('pay-0004')).toMatchObject({ authorized: false, code: 'SHADOW_MODE' });
+      expect(ask('pay-0005')).toMatchObject({ authorized: false, code: 'SHADOW_MODE' });
+    });
+  });
+
+  describe('when the PERMIT in enforce mode names no key that proved the actor', () => {
+    it('is not authorized', () => {
+      expect(ask('pay-0006')).toMatchObject({ authorized: false, code: 'ACTOR_NOT_PROVEN', decision: { log: { seq: 7 } } });
     });
   });
 

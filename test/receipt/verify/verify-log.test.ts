@@ -128,6 +128,19 @@ describe.each([nodeBackend, nobleBackend])('verifyLog with $name', (backend) => 
       const unsorted = canonicalJson({ ...receipts[0], body: { ...receipts[0]!.body, reasons: ['b', 'a'] } });
       expect(codes(verify([unsorted]).problems)).toEqual([['MALFORMED', 1]]);
     });
+
+    it('reports MALFORMED for a correctly signed body without actor.keyId or detail, or with a bad one', () => {
+      const first = receipts[0]!;
+      const body = first.body as DecisionReceiptBody;
+      const { keyId: _keyId, ...actorWithoutKey } = body.actor;
+      const { detail: _detail, ...withoutDetail } = body;
+      const resigned = (edited: unknown) => canonicalJson(signReceipt(edited as DecisionReceiptBody, first.log, key1));
+      expect(codes(verify([resigned({ ...body, actor: actorWithoutKey })]).problems)).toEqual([['MALFORMED', 1]]);
+      expect(codes(verify([resigned(withoutDetail)]).problems)).toEqual([['MALFORMED', 1]]);
+      expect(codes(verify([resigned({ ...body, actor: { ...body.actor, keyId: 'agent-key-1' } })]).problems)).toEqual([['MALFORMED', 1]]);
+      expect(codes(verify([resigned({ ...body, detail: 'x'.repeat(2_001) })]).problems)).toEqual([['MALFORMED', 1]]);
+      expect(codes(verify([resigned({ ...body, actor: { ...body.actor, keyId: null }, detail: 'x'.repeat(2_000) })]).problems)).toEqual([]);
+    });
   });
 
   describe('when an outcome receipt names no earlier decision for its key', () => {
