@@ -11,7 +11,7 @@ import { receiptDetail, receiptSubject, type DecisionReceiptBody, type SurfaceMo
 import type { ReceiptStore } from '../src/store/receipt-store.js';
 import { governedCall, refuse, type GovernedCaller, type RefusedCallSink } from './caller.js';
 import { receiptsOfKey, type RecordedDecision, type RecordedOutcome } from './run-receipts.js';
-import { rethrowStoreError } from './store-errors.js';
+import { isPermanentStoreError, rethrowStoreError } from './store-errors.js';
 
 export interface DecideInput {
   request: ActionRequest;
@@ -40,6 +40,7 @@ export interface DecideDeps {
 const MIN_BUDGET_MS = 50;
 const MAX_BUDGET_MS = 60_000;
 const DEFAULT_MAX_QUEUE_MS = 60_000;
+const APPEND_ATTEMPTS = 3;
 
 /**
  * The gate, in one step: evaluates the request against the active policy set (the actor proven by
@@ -104,12 +105,28 @@ export async function existingDecision(store: ReceiptStore, request: ActionReque
 
 /** Appends the decision receipt and reports what is on record: ours, or the one that won a race. */
 export async function commitDecision(store: ReceiptStore, request: ActionRequest, caller: GovernedCaller, body: DecisionReceiptBody): Promise<DecideResult> {
-  const { receipt } = await store.append(body, { request }).catch(rethrowStoreError);
+  const { receipt } = await appendWithRetry(() => store.append(body, { request }));
   if (receipt.body.kind !== 'decision') throw ApplicationFailure.nonRetryable(`receipt ${receipt.receiptId} is not a decision`, 'RECEIPT_REJECTED');
   const recorded = { receiptId: receipt.receiptId, body: receipt.body };
   if (receipt.body.runId === caller.runId && receipt.body.workflowId === caller.workflowId) return { kind: 'decided', decision: recorded };
   const { outcome } = await receiptsOfKey(store, request.idempotencyKey).catch(rethrowStoreError);
   return { kind: 'prior', decision: recorded, outcome: outcome ?? null };
+}
+
+/**
+ * A passing store fault (a dropped connection, a failover) gets two more tries within the step
+ * before the action is refused; a permanent one is rethrown at once (RECEIPT_REJECTED). The
+ * append is idempotent per (key, kind), so a retry after a commit whose answer was lost finds it.
+ */
+async function appendWithRetry<T>(append: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await append();
+    } catch (err) {
+      if (attempt >= APPEND_ATTEMPTS || isPermanentStoreError(err)) rethrowStoreError(err);
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
+    }
+  }
 }
 
 async function loadSet(policies: PolicySource, seen: { digest: Digest | null }): Promise<{ set: CompiledPolicySet } | { error: string; digest: Digest | null }> {

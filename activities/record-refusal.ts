@@ -12,7 +12,6 @@ import { commitDecision, existingDecision, type DecideResult } from './decide.js
 export const REFUSAL_REASONS = {
   [GATE_REASONS.gateTimeout]: 'DENY',
   [GATE_REASONS.receiptStoreUnavailable]: 'DENY',
-  [GATE_REASONS.evaluationError]: 'SILENCE',
 } as const;
 
 export type WorkflowRefusalReason = keyof typeof REFUSAL_REASONS;

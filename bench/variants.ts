@@ -1,7 +1,7 @@
 // The two ways the bench submits one action: through ActionGate (governed) and straight to Temporal (bare).
 // Both are Update-With-Start followed by the workflow result, so the protocol cost is the same.
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
-import { ActionGateClient } from '../src/client/actiongate-client.js';
+import { ActionGateClient, WORKFLOW_EXECUTION_TIMEOUT } from '../src/client/actiongate-client.js';
 import { demoSigner } from '../src/demo/demo-keys.js';
 import { describeAction, type ActionRequest } from '../src/request/action-request.js';
 import { acceptActionUpdate, BARE_WORKFLOW_TYPE } from './bare-contract.js';
@@ -49,6 +49,7 @@ export function bareSubmitter(client: Client, taskQueue: string): SubmitAction {
       args: [{ request }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowExecutionTimeout: WORKFLOW_EXECUTION_TIMEOUT,
       staticSummary: describeAction(request),
     });
     const accepted = await client.workflow.executeUpdateWithStart(acceptActionUpdate, {

@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, DecideResult, RecordedDecision, RecordedOutcome } from '../activities/index.js';
-import { GATE_REASONS, HELD_REFUSAL_REASONS, type ActionDecision, type ActionResult, type DispatchReport } from '../src/action/action-result.js';
+import { HELD_REFUSAL_REASONS, type ActionDecision, type ActionResult, type DispatchReport } from '../src/action/action-result.js';
 import { safeParseActionRequest, type ActionRequest } from '../src/request/action-request.js';
 import { digestsEqual, type Digest } from '../src/request/digest.js';
 import { requestHash } from '../src/request/request-hash.js';
@@ -115,7 +115,7 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
 
   // 2. The gate: one step that evaluates and commits the decision receipt, within the budget.
   let decided: DecideResult | undefined = begin?.kind === 'own' ? { kind: 'decided', decision: begin.decision } : undefined;
-  let refusalDetail: { reason: 'gate_timeout' | 'receipt_store_unavailable' | 'evaluation_error'; detail: string } | undefined;
+  let refusalDetail: { reason: 'gate_timeout' | 'receipt_store_unavailable'; detail: string } | undefined;
   if (begin === undefined) {
     refusalDetail = { reason: 'receipt_store_unavailable', detail: 'the receipt store did not answer' };
   } else if (begin.kind === 'new') {
@@ -252,7 +252,7 @@ function refusalBody(request: ActionRequest, hash: Digest, reason: string, issue
     target: { type: request.target.type, id: request.target.id },
     issuedAt,
     kind: 'decision',
-    outcome: reason === GATE_REASONS.evaluationError ? 'SILENCE' : 'DENY',
+    outcome: 'DENY',
     reasons: [reason],
     mode: 'enforce',
     policy: { digest: null, version: null },
