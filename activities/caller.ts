@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import type { z } from 'zod';
 import { WORKFLOW_TYPE } from '../workflows/contract.js';
 import { safeParseActionRequest, type ActionRequest } from '../src/request/action-request.js';
 
@@ -45,6 +46,17 @@ export function governedCall(activity: string, sink: RefusedCallSink | undefined
     refuse(activity, sink, 'CALLER_REFUSED', `${activity} for key ${parsed.request.idempotencyKey} was scheduled by workflow ${execution.workflowId}; the workflow ID must be the key`);
   }
   return { request: parsed.request, caller: { workflowId: execution.workflowId, runId: execution.runId } };
+}
+
+/**
+ * Checks the rest of an activity's input against its schema; a bad field is a refused call.
+ *
+ * @throws ApplicationFailure (non-retryable) `INVALID_INPUT` naming every bad field.
+ */
+export function parseInput<T extends z.ZodType>(activity: string, sink: RefusedCallSink | undefined, schema: T, input: unknown): z.infer<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  return refuse(activity, sink, 'INVALID_INPUT', `input: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
 }
 
 /**

@@ -9,7 +9,7 @@ import { requestHash } from '../src/request/request-hash.js';
 import type { Digest } from '../src/request/digest.js';
 import { receiptDetail, receiptSubject, type DecisionReceiptBody, type SurfaceMode } from '../src/receipt/receipt-body.js';
 import type { ReceiptStore } from '../src/store/receipt-store.js';
-import { governedCall, refuse, type GovernedCaller, type RefusedCallSink } from './caller.js';
+import { governedCall, type GovernedCaller, type RefusedCallSink } from './caller.js';
 import { receiptsOfKey, type RecordedDecision, type RecordedOutcome } from './run-receipts.js';
 import { isPermanentStoreError, rethrowStoreError } from './store-errors.js';
 
@@ -181,4 +181,3 @@ export function refusal(outcome: 'DENY' | 'SILENCE', reason: string, digest: Pol
   return { outcome, reasons: [reason], policy: { digest }, detail, actorKeyId: null };
 }
 
-export { refuse };

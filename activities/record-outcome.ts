@@ -3,7 +3,7 @@ import { digestsEqual } from '../src/request/digest.js';
 import type { ActionRequest } from '../src/request/action-request.js';
 import { requestHash } from '../src/request/request-hash.js';
 import type { ReceiptStore } from '../src/store/receipt-store.js';
-import { governedCall, refuse, type RefusedCallSink } from './caller.js';
+import { governedCall, parseInput, refuse, type RefusedCallSink } from './caller.js';
 import { outcomeBody } from './dispatch.js';
 import { receiptsOfKey, type RecordedOutcome } from './run-receipts.js';
 import { rethrowStoreError } from './store-errors.js';
@@ -37,8 +37,7 @@ export async function recordOutcome(
   input: RecordOutcomeInput,
 ): Promise<RecordedOutcome> {
   const { request, caller } = governedCall('recordOutcome', deps.onRefusedCall, input);
-  const parsed = InputSchema.safeParse(input);
-  if (!parsed.success) refuse('recordOutcome', deps.onRefusedCall, 'INVALID_INPUT', `input: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  const data = parseInput('recordOutcome', deps.onRefusedCall, InputSchema, input);
   const { decision, outcome } = await receiptsOfKey(deps.store, request.idempotencyKey).catch(rethrowStoreError);
   if (!decision || decision.body.runId !== caller.runId || decision.body.workflowId !== caller.workflowId) {
     refuse('recordOutcome', deps.onRefusedCall, 'CALLER_REFUSED', `no decision of run ${caller.runId} is on record for ${request.idempotencyKey}`);
@@ -47,10 +46,10 @@ export async function recordOutcome(
     refuse('recordOutcome', deps.onRefusedCall, 'CALLER_REFUSED', `the request does not hash to the decision's ${decision.body.requestHash}`);
   }
   if (outcome) return outcome;
-  const body = outcomeBody(request, decision, new Date(parsed.data.issuedAt).toISOString(), {
-    status: parsed.data.dispatch.status,
+  const body = outcomeBody(request, decision, new Date(data.issuedAt).toISOString(), {
+    status: data.dispatch.status,
     resultHash: null,
-    error: parsed.data.dispatch.error,
+    error: data.dispatch.error,
   });
   const { receipt } = await deps.store.append(body).catch(rethrowStoreError);
   return { receiptId: receipt.receiptId, body: receipt.body as RecordedOutcome['body'] };

@@ -5,7 +5,7 @@ import type { ActionRequest } from '../src/request/action-request.js';
 import { requestHash } from '../src/request/request-hash.js';
 import { receiptDetail, receiptSubject, type DecisionReceiptBody } from '../src/receipt/receipt-body.js';
 import type { ReceiptStore } from '../src/store/receipt-store.js';
-import { governedCall, refuse, type RefusedCallSink } from './caller.js';
+import { governedCall, parseInput, type RefusedCallSink } from './caller.js';
 import { commitDecision, existingDecision, type DecideResult } from './decide.js';
 
 /** The refusals the workflow itself may put on record, when the decide step could not answer. */
@@ -43,11 +43,10 @@ export async function recordRefusal(
   input: RecordRefusalInput,
 ): Promise<DecideResult> {
   const { request, caller } = governedCall('recordRefusal', deps.onRefusedCall, input);
-  const parsed = InputSchema.safeParse(input);
-  if (!parsed.success) refuse('recordRefusal', deps.onRefusedCall, 'INVALID_INPUT', `input: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  const data = parseInput('recordRefusal', deps.onRefusedCall, InputSchema, input);
   const earlier = await existingDecision(deps.store, request, caller);
   if (earlier) return earlier;
-  const { reason, digest, detail, issuedAt } = parsed.data;
+  const { reason, digest, detail, issuedAt } = data;
   const body: DecisionReceiptBody = {
     ...receiptSubject(request, {
       workflowId: caller.workflowId,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { decodeBase64url } from '../keys/base64url.js';
-import { ED25519_PUBLIC_KEY_BYTES, KEY_ID_PATTERN, keyIdFor } from '../keys/key-id.js';
+import { KEY_ID_PATTERN } from '../keys/key-id.js';
+import { checkPublicKeyEntry } from '../keys/key-set-schema.js';
 import { PolicyError } from '../policy/policy-error.js';
 
 export const PRINCIPAL_TYPES = ['agent', 'service', 'human'] as const;
@@ -17,17 +17,7 @@ export const PrincipalKeySchema = z
     validFrom: Instant.optional(),
     validUntil: Instant.optional(),
   })
-  .superRefine((entry, ctx) => {
-    const raw = decodeBase64url(entry.publicKey, ED25519_PUBLIC_KEY_BYTES);
-    if (!raw) {
-      ctx.addIssue({ code: 'custom', path: ['publicKey'], message: 'must be a raw 32-byte Ed25519 public key, base64url without padding' });
-    } else if (keyIdFor(raw) !== entry.keyId) {
-      ctx.addIssue({ code: 'custom', path: ['keyId'], message: 'is not the id of publicKey (ed25519: + first 32 hex of its sha256)' });
-    }
-    if (entry.validFrom && entry.validUntil && Date.parse(entry.validFrom) >= Date.parse(entry.validUntil)) {
-      ctx.addIssue({ code: 'custom', path: ['validUntil'], message: 'must be later than validFrom' });
-    }
-  });
+  .superRefine(checkPublicKeyEntry);
 
 /**
  * A principal: who it is (`type`), the attributes policies may read (merged into the Cedar

@@ -19,17 +19,26 @@ export const KeySetEntrySchema = z
     validFrom: Instant.optional(),
     validUntil: Instant.optional(),
   })
-  .superRefine((entry, ctx) => {
-    const raw = decodeBase64url(entry.publicKey, ED25519_PUBLIC_KEY_BYTES);
-    if (!raw) {
-      ctx.addIssue({ code: 'custom', path: ['publicKey'], message: 'must be a raw 32-byte Ed25519 public key, base64url without padding' });
-    } else if (keyIdFor(raw) !== entry.keyId) {
-      ctx.addIssue({ code: 'custom', path: ['keyId'], message: 'is not the id of publicKey (ed25519: + first 32 hex of its sha256)' });
-    }
-    if (entry.validFrom && entry.validUntil && Date.parse(entry.validFrom) >= Date.parse(entry.validUntil)) {
-      ctx.addIssue({ code: 'custom', path: ['validUntil'], message: 'must be later than validFrom' });
-    }
-  });
+  .superRefine(checkPublicKeyEntry);
+
+/**
+ * The checks every listed public key gets (key sets, principals' request keys): the key is a raw
+ * 32-byte Ed25519 key, its id is derived from it, and its validity period is not empty.
+ */
+export function checkPublicKeyEntry(
+  entry: { keyId: string; publicKey: string; validFrom?: string | undefined; validUntil?: string | undefined },
+  ctx: z.core.$RefinementCtx,
+): void {
+  const raw = decodeBase64url(entry.publicKey, ED25519_PUBLIC_KEY_BYTES);
+  if (!raw) {
+    ctx.addIssue({ code: 'custom', path: ['publicKey'], message: 'must be a raw 32-byte Ed25519 public key, base64url without padding' });
+  } else if (keyIdFor(raw) !== entry.keyId) {
+    ctx.addIssue({ code: 'custom', path: ['keyId'], message: 'is not the id of publicKey (ed25519: + first 32 hex of its sha256)' });
+  }
+  if (entry.validFrom && entry.validUntil && Date.parse(entry.validFrom) >= Date.parse(entry.validUntil)) {
+    ctx.addIssue({ code: 'custom', path: ['validUntil'], message: 'must be later than validFrom' });
+  }
+}
 
 /** A key set file. A key may appear once per purpose. */
 export const KeySetSchema = z
