@@ -7,6 +7,7 @@ export default defineConfig({
     include: [
       'test/request/**/*.test.ts',
       'test/policy/**/*.test.ts',
+      'test/identity/**/*.test.ts',
       'test/keys/**/*.test.ts',
       'test/bundle/**/*.test.ts',
       'test/devstack/**/*.test.ts',

@@ -1,9 +1,12 @@
 // The pure work of one gate decision, in-process and without Temporal: parse the request, hash it,
-// evaluate it with Cedar against its surface's policies, build and encode the decision receipt.
+// evaluate it (verify its signature, then Cedar against its surface's policies), build and encode
+// the decision receipt. Requests are signed beforehand, outside the timed section, as an agent would.
 // Run as its own process with `node --no-turbo-inlining` (see bench/run.ts); it reports over IPC.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { demoSigner } from '../src/demo/demo-keys.js';
+import { signRequest, type RequestSignature } from '../src/identity/request-signature.js';
 import { compilePolicySet, type CompiledPolicySet } from '../src/policy/policy-set.js';
 import { readPolicyDir } from '../src/policy/policy-files.js';
 import { receiptSubject, type DecisionReceiptBody } from '../src/receipt/receipt-body.js';
@@ -11,7 +14,7 @@ import { receiptId } from '../src/receipt/receipt-id.js';
 import { parseActionRequest } from '../src/request/action-request.js';
 import { canonicalJson } from '../src/request/canonical-json.js';
 import { requestHash } from '../src/request/request-hash.js';
-import { GENERATED_ACTION, surfaceName, writePolicySet } from './policy-generator.js';
+import { GENERATED_ACTION, GENERATED_ACTOR, surfaceName, writePolicySet } from './policy-generator.js';
 import { summarize, type Summary } from './stats.js';
 
 export interface GateSetResult {
@@ -42,7 +45,7 @@ const CLOCK = { now: new Date('2026-11-24T10:00:00.000Z') };
 function rawRequest(i: number, surface: string): unknown {
   return {
     idempotencyKey: `gate-${i}`,
-    actor: { id: 'agent-42', type: 'agent' },
+    actor: { id: GENERATED_ACTOR, type: 'agent' },
     surface,
     action: GENERATED_ACTION,
     target: { type: 'account', id: `acct-${i % 97}` },
@@ -71,22 +74,37 @@ async function load(root: string, label: string, surfaces: number, perSurface: n
   return { label, surfaces, perSurface, set, readMs: t1 - t0, compileMs: t2 - t1 };
 }
 
-/** One decision, as the gate does it, timed part by part. */
-function decide(set: CompiledPolicySet, input: unknown, times: number[][], outcomes: Record<string, number>): void {
+/** A request as an agent sends it: the body and its signature, made before any timing starts. */
+interface SignedInput {
+  input: unknown;
+  signature: RequestSignature;
+}
+
+function signedInputs(count: number, surfaces: number): SignedInput[] {
+  const signer = demoSigner(GENERATED_ACTOR);
+  return Array.from({ length: count }, (_, i) => {
+    const input = rawRequest(i, surfaceName(i % surfaces));
+    return { input, signature: signRequest(parseActionRequest(input), signer) };
+  });
+}
+
+/** One decision, as the gate does it (the signature verified inside evaluate), timed part by part. */
+function decide(set: CompiledPolicySet, { input, signature }: SignedInput, times: number[][], outcomes: Record<string, number>): void {
   const t0 = performance.now();
   const request = parseActionRequest(input);
   const t1 = performance.now();
   const hash = requestHash(request);
   const t2 = performance.now();
-  const decision = set.evaluate(request, CLOCK);
+  const decision = set.evaluate(request, { ...CLOCK, signature });
   const t3 = performance.now();
   const body: DecisionReceiptBody = {
-    ...receiptSubject(request, { workflowId: request.idempotencyKey, runId: 'gate-bench', requestHash: hash, issuedAt: CLOCK.now.toISOString() }),
+    ...receiptSubject(request, { workflowId: request.idempotencyKey, runId: 'gate-bench', requestHash: hash, issuedAt: CLOCK.now.toISOString(), actorKeyId: decision.actorKeyId ?? null }),
     kind: 'decision',
     outcome: decision.outcome,
     reasons: [...decision.reasons].sort(),
     mode: 'enforce',
     policy: { digest: decision.policy.digest, version: set.version },
+    detail: decision.detail ?? null,
   };
   const encoded = canonicalJson(body);
   const id = receiptId(body);
@@ -104,8 +122,9 @@ function measure(loaded: Loaded, decisions: number, warmup: number): GateSetResu
   const discard: number[][] = [[], [], [], [], []];
   const times: number[][] = [[], [], [], [], []];
   const outcomes: Record<string, number> = {};
-  for (let i = 0; i < warmup; i++) decide(loaded.set, rawRequest(i, surfaceName(i % loaded.surfaces)), discard, {});
-  for (let i = 0; i < decisions; i++) decide(loaded.set, rawRequest(i, surfaceName(i % loaded.surfaces)), times, outcomes);
+  // Signed up front: signing is the agent's work, not the gate's.
+  for (const input of signedInputs(warmup, loaded.surfaces)) decide(loaded.set, input, discard, {});
+  for (const input of signedInputs(decisions, loaded.surfaces)) decide(loaded.set, input, times, outcomes);
   const [total, parse, hash, evaluate, receipt] = times.map(summarize) as [Summary, Summary, Summary, Summary, Summary];
   return {
     label: loaded.label,

@@ -1,10 +1,35 @@
-// Writes synthetic policy sets in the layout of policies/ (surfaces.json + <surface>/*.cedar, every
-// policy with its own @id), so the gate can be timed on set sizes the sample policies do not reach.
+// Writes synthetic policy sets in the layout of policies/ (surfaces.json, schema.cedarschema,
+// principals.json + <surface>/*.cedar, every policy with its own @id), so the gate can be timed on
+// set sizes the sample policies do not reach.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { demoSigner } from '../src/demo/demo-keys.js';
 
 /** The request every generated surface PERMITs: an agent's transfer of 120.00 EUR. */
 export const GENERATED_ACTION = 'transfer';
+
+/** Who sends it: the one principal of a generated set, signing with its demo key (demoSigner). */
+export const GENERATED_ACTOR = 'agent-42';
+
+// Every action and context attribute the generated policies read (contexts are closed records, and
+// requests are validated against the schema), and the Target shape the gate fills in.
+const SCHEMA = `namespace ActionGate {
+  entity Actor = { "type": String };
+  entity Target = { "type": String, "tags": Set<String> };
+  type Gate = { now: Long, hourUtc: Long, weekdayUtc: Long, surface: String };
+  action ${GENERATED_ACTION}, refund appliesTo {
+    principal: [Actor],
+    resource: [Target],
+    context: { gate: Gate, amount: Long, currency: String, memo?: String }
+  };
+}
+`;
+
+function principalsJson(): string {
+  const signer = demoSigner(GENERATED_ACTOR);
+  const principals = { [GENERATED_ACTOR]: { type: 'agent', keys: [{ keyId: signer.keyId, publicKey: signer.publicKey }] } };
+  return JSON.stringify({ version: 1, principals }, null, 2);
+}
 
 export function surfaceName(index: number): string {
   return `bench-${String(index).padStart(3, '0')}`;
@@ -37,6 +62,8 @@ export async function writePolicySet(dir: string, surfaces: number, perSurface: 
     if (forbids.length > 0) await writeFile(join(dir, surface, 'guards.cedar'), forbids.join('\n\n') + '\n');
   }
   await writeFile(join(dir, 'surfaces.json'), JSON.stringify({ version: 1, surfaces: registry }, null, 2));
+  await writeFile(join(dir, 'schema.cedarschema'), SCHEMA);
+  await writeFile(join(dir, 'principals.json'), principalsJson());
 }
 
 function permitPolicy(id: string, k: number): string {

@@ -57,7 +57,7 @@ describe('buildBundle', () => {
       expect(bundle.body.format).toBe('actiongate.policy-bundle');
       expect(bundle.body.v).toBe(1);
       expect(bundle.body.metadata).toEqual(MINI_METADATA);
-      expect(Object.keys(bundle.body.files)).toEqual(['payments/limits.cedar', 'schema.cedarschema', 'surfaces.json']);
+      expect(Object.keys(bundle.body.files)).toEqual(['payments/limits.cedar', 'principals.json', 'schema.cedarschema', 'surfaces.json']);
       expect(bundle.signature).toMatchObject({ alg: 'Ed25519', keyId: TEST_KEY_1.keyId });
       expect(verifyBundle(encodeBundle(bundle), TRUST_KEY_1).digest).toBe(bundleDigest(bundle.body));
     });

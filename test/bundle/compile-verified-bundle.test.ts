@@ -4,6 +4,8 @@ import { buildBundle } from '../../src/bundle/build-bundle.js';
 import { encodeBundle } from '../../src/bundle/bundle-encoding.js';
 import { compileVerifiedBundle } from '../../src/bundle/compile-verified-bundle.js';
 import { verifyBundle } from '../../src/bundle/verify-bundle.js';
+import { demoSigner } from '../../src/demo/demo-keys.js';
+import { signRequest } from '../../src/identity/request-signature.js';
 import { readPolicyDir } from '../../src/policy/policy-files.js';
 import { compilePolicySet } from '../../src/policy/policy-set.js';
 import type { ActionRequest } from '../../src/request/action-request.js';
@@ -13,6 +15,8 @@ import { POLICIES_DIR } from '../support/paths.js';
 import { signer1 } from './bundle-test-support.js';
 
 const NOW = { now: new Date('2026-11-24T10:00:00Z') };
+// About bundles, not request signatures: the signature is taken as checked.
+const DECIDE = { ...NOW, assumeSigned: true };
 const transfer = (amount: number): ActionRequest => ({
   idempotencyKey: 'bundle-1',
   actor: { id: 'agent-1', type: 'agent' },
@@ -30,8 +34,13 @@ describe('compileVerifiedBundle', () => {
       expect(set.digest).toBe(verified.digest);
       expect(set.version).toBe(MINI_METADATA.version);
       expect(set.digest).not.toBe(compilePolicySet(MINI_POLICY_FILES).digest);
-      expect(set.evaluate(transfer(100), NOW)).toEqual({ outcome: 'PERMIT', reasons: ['payments.permit-small'], policy: { digest: verified.digest } });
-      expect(set.evaluate(transfer(60000), NOW)).toMatchObject({ outcome: 'DENY', reasons: ['payments.forbid-large'] });
+      expect(set.evaluate(transfer(100), DECIDE)).toEqual({
+        outcome: 'PERMIT',
+        reasons: ['payments.permit-small'],
+        policy: { digest: verified.digest },
+        actorKeyId: null,
+      });
+      expect(set.evaluate(transfer(60000), DECIDE)).toMatchObject({ outcome: 'DENY', reasons: ['payments.forbid-large'] });
     });
 
     it('decides the sample cases as the policy directory does', async () => {
@@ -39,8 +48,11 @@ describe('compileVerifiedBundle', () => {
       const bundle = encodeBundle(buildBundle(files, { version: 'samples', revision: 1, gitCommit: null }, signer1));
       const fromBundle = compileVerifiedBundle(verifyBundle(bundle, TRUST_KEY_1, NOW.now));
       const fromDir = compilePolicySet(files);
-      const request = { ...transfer(50001), context: { amount: 50001, currency: 'EUR' } };
-      expect({ ...fromBundle.evaluate(request, NOW), policy: null }).toEqual({ ...fromDir.evaluate(request, NOW), policy: null });
+      const request = { ...transfer(50001), actor: { id: 'agent-42', type: 'agent' }, context: { amount: 50001, currency: 'EUR' } };
+      const signature = signRequest(request, demoSigner('agent-42'));
+      const decision = fromDir.evaluate(request, { ...NOW, signature });
+      expect(decision).toMatchObject({ outcome: 'DENY', reasons: ['payments.forbid-agent-over-limit'] });
+      expect({ ...fromBundle.evaluate(request, { ...NOW, signature }), policy: null }).toEqual({ ...decision, policy: null });
       expect(fromDir.version).toBeNull();
     });
   });

@@ -30,7 +30,7 @@ describe('verifyBundle', () => {
     it('returns the body, digest, key id and exact text', () => {
       const verified = verifyBundle(golden, TRUST_KEY_1, NOW);
       expect(verified.digest).toBe(bundleDigest(JSON.parse(golden).body));
-      expect(verified.digest).toBe('sha256:2196186ed4074c46b73443760a3008434cb2c9ff16ae46123391b462e4c82160');
+      expect(verified.digest).toBe('sha256:e8c224f29e3863e62a3cd44fbc88f383c38cd26c0c04dc34e2823dbc26280ab7');
       expect(verified.keyId).toBe(TEST_KEY_1.keyId);
       expect(verified.body.metadata).toEqual(MINI_METADATA);
       expect(verified.text).toBe(golden);

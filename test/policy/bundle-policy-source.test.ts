@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { demoSigner } from '../../src/demo/demo-keys.js';
 import { freePort } from '../../src/devstack/free-port.js';
+import { signRequest } from '../../src/identity/request-signature.js';
 import type { Signer } from '../../src/keys/signer.js';
 import { BundleStorePolicySource, type BundleStorePolicySourceOptions } from '../../src/policy/bundle-policy-source.js';
 import { PolicyError } from '../../src/policy/policy-error.js';
@@ -231,8 +233,11 @@ describe('when a set is served', () => {
     await s.start();
     const set = await s.active();
     expect(set.version).toBe(bundle.version);
-    const decision = set.evaluate(paymentRequest(), { now: new Date('2026-11-24T10:00:00Z') });
+    const request = paymentRequest();
+    // Signed as the gate receives it: the served set proves the actor with principals.json from the bundle.
+    const decision = set.evaluate(request, { now: new Date('2026-11-24T10:00:00Z'), signature: signRequest(request, demoSigner('agent-42')) });
     expect(decision.outcome).toBe('PERMIT');
     expect(decision.policy.digest).toBe(bundle.digest);
+    expect(decision.actorKeyId).toBe(demoSigner('agent-42').keyId);
   });
 });

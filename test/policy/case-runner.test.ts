@@ -37,7 +37,7 @@ describe('runPolicyCases', () => {
         cases(
           transfer('small', 50, 'PERMIT', ['demo.permit-transfer']),
           transfer('large', 500, 'DENY', ['demo.forbid-over-200', 'demo.forbid-over-100']),
-          transfer('no amount', undefined, 'SILENCE', ['evaluation_error']),
+          transfer('no amount', undefined, 'SILENCE', ['schema_violation']),
         ),
       );
       expect(results.map(formatCaseResult)).toEqual(['PASS demo small', 'PASS demo large', 'PASS demo no amount']);
@@ -52,9 +52,9 @@ describe('runPolicyCases', () => {
       expect(formatCaseSummary(results)).toBe('1 passed, 1 failed');
     });
 
-    it('shows the evaluation error of an unexpected SILENCE', () => {
+    it('shows the detail of an unexpected SILENCE', () => {
       const [result] = runPolicyCases(set, 'demo', cases(transfer('no amount', undefined, 'PERMIT', ['demo.permit-transfer']), transfer('ok', 1, 'PERMIT', ['demo.permit-transfer'])));
-      expect(formatCaseResult(result!)).toMatch(/^FAIL demo no amount: expected PERMIT \[demo.permit-transfer\] got SILENCE \[evaluation_error\] - .*amount/);
+      expect(formatCaseResult(result!)).toMatch(/^FAIL demo no amount: expected PERMIT \[demo.permit-transfer\] got SILENCE \[schema_violation\] - .*amount/);
     });
   });
 

@@ -13,10 +13,13 @@ const current = compilePolicySet(files);
 const lowered = compilePolicySet(files.map((f) => (f.path.startsWith('payments/') ? { ...f, text: f.text.replaceAll('50000', '20000') } : f)));
 const AT = '2026-11-24T10:00:00.000Z';
 
-function transfer(key: string, amount: number, actorType = 'agent'): ActionRequest {
+// Registered in policies/principals.json: an agent and a human.
+const ACTORS = { agent: 'agent-ap-clerk', human: 'alice' } as const;
+
+function transfer(key: string, amount: number, actorType: keyof typeof ACTORS = 'agent'): ActionRequest {
   return {
     idempotencyKey: key,
-    actor: { id: `${actorType}-1`, type: actorType },
+    actor: { id: ACTORS[actorType], type: actorType },
     surface: 'payments',
     action: 'transfer',
     target: { type: 'account', id: 'acct-1' },
@@ -24,9 +27,17 @@ function transfer(key: string, amount: number, actorType = 'agent'): ActionReque
   };
 }
 
-/** What the gate would have recorded for the request under `set`. */
+/** The first key of a registered actor: the key a signed request of theirs was proven with. */
+function keyOf(set: CompiledPolicySet, actorId: string): string {
+  const key = set.principals.principals[actorId]?.keys[0]?.keyId;
+  if (!key) throw new Error(`${actorId} has no key in principals.json`);
+  return key;
+}
+
+/** What the gate would have recorded for the request under `set`, signed by its actor. */
 function recorded(request: ActionRequest, set: CompiledPolicySet, override?: Partial<DecisionReceiptBody>): RecordedDecision {
-  const decision = set.evaluate(request, { now: new Date(AT) });
+  // The gate checked the signature when it decided; the receipt names the key.
+  const decision = set.evaluate(request, { now: new Date(AT), assumeSigned: true });
   const body: DecisionReceiptBody = {
     v: 1,
     kind: 'decision',
@@ -34,7 +45,7 @@ function recorded(request: ActionRequest, set: CompiledPolicySet, override?: Par
     workflowId: request.idempotencyKey,
     runId: 'run',
     requestHash: requestHash(request),
-    actor: request.actor,
+    actor: { ...request.actor, keyId: keyOf(set, request.actor.id) },
     surface: request.surface,
     action: request.action,
     target: request.target,
@@ -43,6 +54,7 @@ function recorded(request: ActionRequest, set: CompiledPolicySet, override?: Par
     reasons: [...decision.reasons].sort(),
     mode: 'enforce',
     policy: { digest: set.digest, version: set.version },
+    detail: decision.detail ?? null,
     ...override,
   };
   return { body, request };
@@ -77,5 +89,20 @@ describe('when a candidate lowers a limit', () => {
 
   it('finds nothing against the policies that made the decisions', () => {
     expect(diffDecisions(records, current).changes).toEqual([]);
+  });
+});
+
+describe('when a receipt names no key that proved the actor', () => {
+  it('replays the request unsigned, so a surface that needs signatures refuses it', () => {
+    const request = transfer('unsigned', 10_000);
+    const record = recorded(request, current, { actor: { ...request.actor, keyId: null } });
+    expect(diffDecisions([record], current).changes).toEqual([
+      {
+        idempotencyKey: 'unsigned',
+        surface: 'payments',
+        before: { outcome: 'PERMIT', reasons: ['payments.permit-agent-transfer'] },
+        after: { outcome: 'SILENCE', reasons: ['bad_signature'] },
+      },
+    ]);
   });
 });

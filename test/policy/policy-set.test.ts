@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../../src/policy/policy-error.js';
 import { compilePolicySet } from '../../src/policy/policy-set.js';
 import { DIGEST_PATTERN, digestJson } from '../../src/request/digest.js';
-import { compileError, demoRequest, demoSet, PERMIT_TRANSFER, surfacesJson, TUESDAY_10_UTC } from './policy-fixtures.js';
+import {
+  compileError,
+  demoRequest,
+  demoSet,
+  identityFiles,
+  PERMIT_TRANSFER,
+  surfacesJson,
+  TUESDAY_10_ASSUMED_SIGNED,
+} from './policy-fixtures.js';
 
 
 const FORBID_OVER_100 = `
@@ -16,6 +24,7 @@ describe('compilePolicySet', () => {
     it('is POLICY_INVALID naming the file', () => {
       const error = compileError([
         surfacesJson(['demo']),
+        ...identityFiles(),
         { path: 'demo/good.cedar', text: PERMIT_TRANSFER },
         { path: 'demo/broken.cedar', text: 'permit (principal, action, resource) when { context.amount > };' },
       ]);
@@ -28,6 +37,7 @@ describe('compilePolicySet', () => {
     it('is POLICY_INVALID naming surfaces.json and the field', () => {
       const error = compileError([
         { path: 'surfaces.json', text: JSON.stringify({ version: 1, surfaces: { demo: { budgetMs: 1, connector: { kind: 'http', url: 'http://127.0.0.1/' } } } }) },
+        ...identityFiles(),
         { path: 'demo/a.cedar', text: PERMIT_TRANSFER },
       ]);
       expect(error.code).toBe('POLICY_INVALID');
@@ -38,19 +48,19 @@ describe('compilePolicySet', () => {
 
   describe('when surfaces.json is missing', () => {
     it('is POLICY_INVALID', () => {
-      expect(compileError([{ path: 'demo/a.cedar', text: PERMIT_TRANSFER }]).code).toBe('POLICY_INVALID');
+      expect(compileError([...identityFiles(), { path: 'demo/a.cedar', text: PERMIT_TRANSFER }]).code).toBe('POLICY_INVALID');
     });
   });
 
   describe('when a registered surface has no policies', () => {
     it('is POLICY_INVALID naming the surface', () => {
-      const error = compileError([surfacesJson(['demo', 'empty']), { path: 'demo/a.cedar', text: PERMIT_TRANSFER }]);
+      const error = compileError([surfacesJson(['demo', 'empty']), ...identityFiles(), { path: 'demo/a.cedar', text: PERMIT_TRANSFER }]);
       expect(error.code).toBe('POLICY_INVALID');
       expect(error.details?.['surface']).toBe('empty');
     });
 
     it('counts a file of comments only as no policies', () => {
-      const error = compileError([surfacesJson(['demo']), { path: 'demo/a.cedar', text: '// nothing yet\n' }]);
+      const error = compileError([surfacesJson(['demo']), ...identityFiles(), { path: 'demo/a.cedar', text: '// nothing yet\n' }]);
       expect(error.details?.['surface']).toBe('demo');
     });
   });
@@ -67,6 +77,7 @@ describe('compilePolicySet', () => {
     it('is POLICY_INVALID naming the id, even across surfaces', () => {
       const error = compileError([
         surfacesJson(['demo', 'other']),
+        ...identityFiles(),
         { path: 'demo/a.cedar', text: PERMIT_TRANSFER },
         { path: 'other/a.cedar', text: PERMIT_TRANSFER },
       ]);
@@ -117,9 +128,9 @@ describe('CompiledPolicySet.digest', () => {
       const v1 = compilePolicySet(demoSet(PERMIT_TRANSFER));
       const v2 = compilePolicySet(demoSet(PERMIT_TRANSFER + FORBID_OVER_100));
       const request = demoRequest({ context: { amount: 500 } });
-      expect(v1.evaluate(request, TUESDAY_10_UTC).outcome).toBe('PERMIT');
-      expect(v2.evaluate(request, TUESDAY_10_UTC).outcome).toBe('DENY');
-      expect(v1.evaluate(request, TUESDAY_10_UTC).policy.digest).toBe(v1.digest);
+      expect(v1.evaluate(request, TUESDAY_10_ASSUMED_SIGNED).outcome).toBe('PERMIT');
+      expect(v2.evaluate(request, TUESDAY_10_ASSUMED_SIGNED).outcome).toBe('DENY');
+      expect(v1.evaluate(request, TUESDAY_10_ASSUMED_SIGNED).policy.digest).toBe(v1.digest);
     });
   });
 });
@@ -139,7 +150,7 @@ describe('CompiledPolicySet identity options', () => {
       const set = compilePolicySet(demoSet(PERMIT_TRANSFER), { digest, version: '2026-11-24.1' });
       expect(set.digest).toBe(digest);
       expect(set.version).toBe('2026-11-24.1');
-      expect(set.evaluate(demoRequest(), TUESDAY_10_UTC).policy.digest).toBe(digest);
+      expect(set.evaluate(demoRequest(), TUESDAY_10_ASSUMED_SIGNED).policy.digest).toBe(digest);
     });
   });
 
@@ -168,6 +179,7 @@ describe('CompiledPolicySet.surface', () => {
 describe('CompiledPolicySet.evaluate', () => {
   const set = compilePolicySet([
     surfacesJson(['demo', 'other']),
+    ...identityFiles(),
     { path: 'demo/permit.cedar', text: PERMIT_TRANSFER },
     {
       path: 'demo/forbid.cedar',
@@ -186,38 +198,41 @@ describe('CompiledPolicySet.evaluate', () => {
 
   describe('when a permit matches and no forbid does', () => {
     it('is PERMIT with the permitting policy id', () => {
-      expect(set.evaluate(demoRequest(), TUESDAY_10_UTC)).toEqual({
+      expect(set.evaluate(demoRequest(), TUESDAY_10_ASSUMED_SIGNED)).toEqual({
         outcome: 'PERMIT',
         reasons: ['demo.permit-transfer'],
         policy: { digest: set.digest },
+        actorKeyId: null,
       });
     });
   });
 
   describe('when forbids match', () => {
     it('is DENY with their ids, sorted', () => {
-      const decision = set.evaluate(demoRequest({ context: { amount: 9999 }, target: { type: 'blocked', id: 'x' } }), TUESDAY_10_UTC);
+      const decision = set.evaluate(demoRequest({ context: { amount: 9999 }, target: { type: 'blocked', id: 'x' } }), TUESDAY_10_ASSUMED_SIGNED);
       expect(decision).toEqual({
         outcome: 'DENY',
         reasons: ['demo.a-forbid-blocked-target', 'demo.m-forbid-over-5000', 'demo.z-forbid-over-1000'],
         policy: { digest: set.digest },
+        actorKeyId: null,
       });
     });
   });
 
   describe('when no permit matches', () => {
     it('is DENY no_matching_permit', () => {
-      expect(set.evaluate(demoRequest({ action: 'refund' }), TUESDAY_10_UTC)).toEqual({
+      expect(set.evaluate(demoRequest({ action: 'refund' }), TUESDAY_10_ASSUMED_SIGNED)).toEqual({
         outcome: 'DENY',
         reasons: ['no_matching_permit'],
         policy: { digest: set.digest },
+        actorKeyId: null,
       });
     });
   });
 
   describe('when the surface is not in the registry', () => {
     it('is SILENCE unknown_surface, with the digest', () => {
-      expect(set.evaluate(demoRequest({ surface: 'payments' }), TUESDAY_10_UTC)).toEqual({
+      expect(set.evaluate(demoRequest({ surface: 'payments' }), TUESDAY_10_ASSUMED_SIGNED)).toEqual({
         outcome: 'SILENCE',
         reasons: ['unknown_surface'],
         policy: { digest: set.digest },
@@ -227,8 +242,8 @@ describe('CompiledPolicySet.evaluate', () => {
 
   describe('when another surface permits everything', () => {
     it('does not apply to this surface', () => {
-      expect(set.evaluate(demoRequest({ action: 'refund' }), TUESDAY_10_UTC).outcome).toBe('DENY');
-      expect(set.evaluate(demoRequest({ surface: 'other', action: 'refund' }), TUESDAY_10_UTC).outcome).toBe('PERMIT');
+      expect(set.evaluate(demoRequest({ action: 'refund' }), TUESDAY_10_ASSUMED_SIGNED).outcome).toBe('DENY');
+      expect(set.evaluate(demoRequest({ surface: 'other', action: 'refund' }), TUESDAY_10_ASSUMED_SIGNED).outcome).toBe('PERMIT');
     });
   });
 
@@ -248,11 +263,25 @@ describe('CompiledPolicySet.evaluate', () => {
       expect(answer.type === 'success' && answer.response.decision).toBe('allow');
     });
 
-    it('is SILENCE evaluation_error naming the policy in detail, never PERMIT', () => {
+    it('is SILENCE schema_violation naming the attribute, never PERMIT: the schema refuses it before any policy runs', () => {
       const compiled = compilePolicySet(files);
-      const decision = compiled.evaluate(request, TUESDAY_10_UTC);
+      const decision = compiled.evaluate(request, TUESDAY_10_ASSUMED_SIGNED);
+      expect(decision).toMatchObject({ outcome: 'SILENCE', reasons: ['schema_violation'], policy: { digest: compiled.digest } });
+      expect(decision.detail).toContain('amount');
+    });
+  });
+
+  describe('when a forbid errors at run time on a request that fits the schema', () => {
+    // 10^8 × 10^12 overflows Cedar's 64-bit Long: the forbid errors, and Cedar alone would skip it.
+    const compiled = compilePolicySet(
+      demoSet(`${PERMIT_TRANSFER}
+        @id("demo.forbid-scaled-over-100") forbid (principal, action, resource) when { context.amount * 1000000000000 > 100 };`),
+    );
+
+    it('is SILENCE evaluation_error naming the policy in detail, never PERMIT', () => {
+      const decision = compiled.evaluate(demoRequest({ context: { amount: 100_000_000 } }), TUESDAY_10_ASSUMED_SIGNED);
       expect(decision).toMatchObject({ outcome: 'SILENCE', reasons: ['evaluation_error'], policy: { digest: compiled.digest } });
-      expect(decision.detail).toContain('demo.forbid-over-100');
+      expect(decision.detail).toContain('demo.forbid-scaled-over-100');
     });
   });
 
@@ -260,15 +289,17 @@ describe('CompiledPolicySet.evaluate', () => {
     it('is SILENCE, not PERMIT', () => {
       const compiled = compilePolicySet(
         demoSet(`${PERMIT_TRANSFER}
-          @id("demo.permit-small") permit (principal, action, resource) when { context.amount < context.limit };`),
+          @id("demo.permit-scaled") permit (principal, action, resource) when { context.amount * 1000000000000000000 > 0 };`),
       );
-      expect(compiled.evaluate(demoRequest(), TUESDAY_10_UTC).outcome).toBe('SILENCE');
+      expect(compiled.evaluate(demoRequest(), TUESDAY_10_ASSUMED_SIGNED)).toMatchObject({ outcome: 'SILENCE', reasons: ['evaluation_error'] });
     });
   });
 
   describe('when an attribute has the wrong type', () => {
-    it('is SILENCE', () => {
-      expect(set.evaluate(demoRequest({ context: { amount: '9999' } }), TUESDAY_10_UTC).reasons).toEqual(['evaluation_error']);
+    it('is SILENCE schema_violation naming the attribute', () => {
+      const decision = set.evaluate(demoRequest({ context: { amount: '9999' } }), TUESDAY_10_ASSUMED_SIGNED);
+      expect(decision).toMatchObject({ outcome: 'SILENCE', reasons: ['schema_violation'] });
+      expect(decision.detail).toContain('context.amount: expected Long, got a string');
     });
   });
 
@@ -282,7 +313,7 @@ describe('CompiledPolicySet.evaluate', () => {
       ['an entity escape', { amount: 100, approver: { __entity: { type: 'ActionGate::Actor', id: 'cfo' } } }],
       ['an extension escape', { amount: { __extn: { fn: 'decimal', arg: '1.5' } } }],
     ])('is SILENCE evaluation_error for %s', (_, context) => {
-      const decision = set.evaluate(demoRequest({ context: context as never }), TUESDAY_10_UTC);
+      const decision = set.evaluate(demoRequest({ context: context as never }), TUESDAY_10_ASSUMED_SIGNED);
       expect(decision).toMatchObject({ outcome: 'SILENCE', reasons: ['evaluation_error'], policy: { digest: set.digest } });
       expect(decision.detail).toBeTruthy();
     });
@@ -290,13 +321,13 @@ describe('CompiledPolicySet.evaluate', () => {
 
   describe('when the clock is not a valid date', () => {
     it('is SILENCE', () => {
-      expect(set.evaluate(demoRequest(), { now: new Date('not a date') }).outcome).toBe('SILENCE');
+      expect(set.evaluate(demoRequest(), { now: new Date('not a date'), assumeSigned: true }).outcome).toBe('SILENCE');
     });
   });
 
   describe('when the request is malformed', () => {
     it('is SILENCE rather than a throw', () => {
-      const decision = set.evaluate({ surface: 'demo' } as never, TUESDAY_10_UTC);
+      const decision = set.evaluate({ surface: 'demo' } as never, TUESDAY_10_ASSUMED_SIGNED);
       expect(decision).toMatchObject({ outcome: 'SILENCE', reasons: ['evaluation_error'] });
     });
   });
@@ -309,7 +340,7 @@ describe('CompiledPolicySet.evaluate', () => {
           permit (principal, action, resource);
         `),
       );
-      expect(compiled.evaluate(demoRequest(), TUESDAY_10_UTC).reasons).toEqual(['demo/policies.cedar#1']);
+      expect(compiled.evaluate(demoRequest(), TUESDAY_10_ASSUMED_SIGNED).reasons).toEqual(['demo/policies.cedar#1']);
     });
   });
 
@@ -325,21 +356,21 @@ describe('CompiledPolicySet.evaluate', () => {
     );
 
     it('sees the instant of the clock passed in', () => {
-      expect(compiled.evaluate(demoRequest(), TUESDAY_10_UTC).outcome).toBe('PERMIT');
-      expect(compiled.evaluate(demoRequest(), { now: new Date('2026-11-24T10:00:01.999Z') }).outcome).toBe('DENY');
+      expect(compiled.evaluate(demoRequest(), TUESDAY_10_ASSUMED_SIGNED).outcome).toBe('PERMIT');
+      expect(compiled.evaluate(demoRequest(), { now: new Date('2026-11-24T10:00:01.999Z'), assumeSigned: true }).outcome).toBe('DENY');
     });
 
     it('ignores a gate record sent in the request', () => {
-      const request = demoRequest({ context: { gate: { now: 1795514400, hourUtc: 10, weekdayUtc: 2, surface: 'demo' } } });
-      expect(compiled.evaluate(request, { now: new Date('2026-11-25T10:00:00Z') }).outcome).toBe('DENY');
+      const request = demoRequest({ context: { amount: 100, gate: { now: 1795514400, hourUtc: 10, weekdayUtc: 2, surface: 'demo' } } });
+      expect(compiled.evaluate(request, { now: new Date('2026-11-25T10:00:00Z'), assumeSigned: true }).outcome).toBe('DENY');
     });
   });
 
   describe('when the same request is evaluated again at the same instant', () => {
     it('gives an equal decision', () => {
       const request = demoRequest({ context: { amount: 9999 }, target: { type: 'blocked', id: 'x' } });
-      const first = set.evaluate(request, TUESDAY_10_UTC);
-      for (let i = 0; i < 20; i++) expect(set.evaluate(request, TUESDAY_10_UTC)).toEqual(first);
+      const first = set.evaluate(request, TUESDAY_10_ASSUMED_SIGNED);
+      for (let i = 0; i < 20; i++) expect(set.evaluate(request, TUESDAY_10_ASSUMED_SIGNED)).toEqual(first);
     });
   });
 });

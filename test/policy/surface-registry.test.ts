@@ -16,13 +16,15 @@ function issuesOf(text: string): RegistryIssue[] {
 
 describe('parseSurfaceRegistry', () => {
   describe('when a surface gives only its connector', () => {
-    it('fills in mode, budget and connector timeout', () => {
+    it('fills in mode, budget, queue limit, signed-only and connector timeout', () => {
       const registry = parseSurfaceRegistry(
         JSON.stringify({ version: 1, surfaces: { payments: { connector: { kind: 'http', url: 'http://127.0.0.1:8787/payments' } } } }),
       );
       expect(registry.surfaces['payments']).toEqual({
         mode: 'enforce',
         budgetMs: 2000,
+        maxQueueMs: 60_000,
+        acceptUnsigned: false,
         connector: { kind: 'http', url: 'http://127.0.0.1:8787/payments', timeoutMs: 10_000 },
       });
     });
@@ -81,6 +83,42 @@ describe('parseSurfaceRegistry', () => {
   describe('when the file is not JSON', () => {
     it('is POLICY_INVALID', () => {
       expect(issuesOf('{"version": 1,').length).toBe(1);
+    });
+  });
+
+  describe('when maxQueueMs is a fraction or out of range', () => {
+    it.each([999, 86_400_001, 1500.5])('refuses maxQueueMs %s', (maxQueueMs) => {
+      const issues = issuesOf(
+        JSON.stringify({ version: 1, surfaces: { a: { maxQueueMs, connector: { kind: 'http', url: 'http://127.0.0.1/' } } } }),
+      );
+      expect(issues.map((issue) => issue.path)).toEqual(['surfaces.a.maxQueueMs']);
+    });
+
+    it.each([1_000, 86_400_000])('accepts maxQueueMs %s', (maxQueueMs) => {
+      const registry = parseSurfaceRegistry(
+        JSON.stringify({ version: 1, surfaces: { a: { maxQueueMs, connector: { kind: 'http', url: 'http://127.0.0.1/' } } } }),
+      );
+      expect(registry.surfaces['a']?.maxQueueMs).toBe(maxQueueMs);
+    });
+  });
+
+  describe('when a surface accepts unsigned requests', () => {
+    const surface = (fields: Record<string, unknown>) =>
+      JSON.stringify({ version: 1, surfaces: { a: { ...fields, connector: { kind: 'http', url: 'http://127.0.0.1/' } } } });
+
+    it('allows it in shadow mode', () => {
+      expect(parseSurfaceRegistry(surface({ mode: 'shadow', acceptUnsigned: true })).surfaces['a']).toMatchObject({ mode: 'shadow', acceptUnsigned: true });
+    });
+
+    it.each([
+      ['mode enforce', { mode: 'enforce', acceptUnsigned: true }],
+      ['the default mode', { acceptUnsigned: true }],
+    ])('refuses it with %s, naming acceptUnsigned', (_, fields) => {
+      expect(issuesOf(surface(fields)).map((issue) => issue.path)).toEqual(['surfaces.a.acceptUnsigned']);
+    });
+
+    it('refuses a value that is not a boolean', () => {
+      expect(issuesOf(surface({ mode: 'shadow', acceptUnsigned: 'yes' })).map((issue) => issue.path)).toEqual(['surfaces.a.acceptUnsigned']);
     });
   });
 });
