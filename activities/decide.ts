@@ -41,6 +41,8 @@ const MIN_BUDGET_MS = 50;
 const MAX_BUDGET_MS = 60_000;
 const DEFAULT_MAX_QUEUE_MS = 60_000;
 const APPEND_ATTEMPTS = 3;
+/** How far a workflow's start time may be ahead of the gate's clock (hosts' clocks differ a little). */
+const MAX_CLOCK_SKEW_MS = 5_000;
 
 /**
  * The gate, in one step: evaluates the request against the active policy set (the actor proven by
@@ -166,6 +168,10 @@ function expiry(request: ActionRequest, set: CompiledPolicySet, submittedAt: str
   const notAfter = (request as { notAfter?: string }).notAfter;
   if (!Number.isFinite(submitted)) {
     return refusal('DENY', GATE_REASONS.expired, set.digest, `submittedAt ${JSON.stringify(submittedAt)} is not an instant`);
+  }
+  // The caller says when it was submitted; a time ahead of the gate's clock is not believed.
+  if (submitted > now.getTime() + MAX_CLOCK_SKEW_MS) {
+    return refusal('DENY', GATE_REASONS.expired, set.digest, `submittedAt ${submittedAt} is ahead of the gate's clock (${now.toISOString()})`);
   }
   const queuedMs = now.getTime() - submitted;
   if (queuedMs > maxQueueMs) {

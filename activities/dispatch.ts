@@ -1,10 +1,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { HELD_REFUSAL_REASONS } from '../src/action/action-result.js';
+import { allowsDispatch } from '../src/action/action-result.js';
 import { ConnectorError, type ConnectorRegistry } from '../src/connectors/connector.js';
 import { digestJson, digestsEqual, type Digest } from '../src/request/digest.js';
 import type { ActionRequest } from '../src/request/action-request.js';
 import { requestHash } from '../src/request/request-hash.js';
-import { receiptSubject, type DecisionReceiptBody, type OutcomeReceiptBody } from '../src/receipt/receipt-body.js';
+import { receiptSubject, type OutcomeReceiptBody } from '../src/receipt/receipt-body.js';
 import type { ReceiptStore } from '../src/store/receipt-store.js';
 import { governedCall, refuse, type RefusedCallSink } from './caller.js';
 import { receiptsOfKey, type RecordedDecision, type RecordedOutcome } from './run-receipts.js';
@@ -27,12 +27,6 @@ export interface DispatchDeps {
   store: ReceiptStore;
   onRefusedCall?: RefusedCallSink;
   now?: () => Date;
-}
-
-/** Whether a recorded decision lets its action go out: a PERMIT, or any policy outcome in shadow mode, never a held refusal. */
-export function allowsDispatch(body: DecisionReceiptBody): boolean {
-  if (body.outcome === 'PERMIT') return true;
-  return body.mode === 'shadow' && !body.reasons.some((reason) => HELD_REFUSAL_REASONS.includes(reason));
 }
 
 /**

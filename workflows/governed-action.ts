@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, DecideResult, RecordedDecision, RecordedOutcome } from '../activities/index.js';
-import { HELD_REFUSAL_REASONS, type ActionDecision, type ActionResult, type DispatchReport } from '../src/action/action-result.js';
+import { allowsDispatch, type ActionDecision, type ActionResult, type DispatchReport } from '../src/action/action-result.js';
 import { safeParseActionRequest, type ActionRequest } from '../src/request/action-request.js';
 import { digestsEqual, type Digest } from '../src/request/digest.js';
 import { requestHash } from '../src/request/request-hash.js';
@@ -204,12 +204,6 @@ async function finish(
     receipts: { decision: recorded.receiptId, outcome: outcome.receiptId },
     dispatch: { ...outcome.body.dispatch },
   };
-}
-
-/** Whether a recorded decision lets its action go out (the dispatch activity checks the same). */
-function allowsDispatch(body: DecisionReceiptBody): boolean {
-  if (body.outcome === 'PERMIT') return true;
-  return body.mode === 'shadow' && !body.reasons.some((reason) => HELD_REFUSAL_REASONS.includes(reason));
 }
 
 /** An earlier run of the key decided: the same request gets its answer, another one a conflict. */

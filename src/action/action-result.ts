@@ -31,6 +31,16 @@ export const HELD_REFUSAL_REASONS: readonly string[] = [
   'expired',
 ] satisfies Array<(typeof GATE_REASONS)[keyof typeof GATE_REASONS]>;
 
+/**
+ * Whether a recorded decision lets its action go out: a PERMIT, or a policy outcome in shadow
+ * mode, never a held refusal. The workflow asks it to decide whether to dispatch; the dispatch
+ * activity asks it again of the receipt in Postgres.
+ */
+export function allowsDispatch(body: { outcome: Outcome; mode: SurfaceMode; reasons: readonly string[] }): boolean {
+  if (body.outcome === 'PERMIT') return true;
+  return body.mode === 'shadow' && !body.reasons.some((reason) => HELD_REFUSAL_REASONS.includes(reason));
+}
+
 /** The decision, as an agent gets it in one round trip (the Update-With-Start result). */
 export interface ActionDecision {
   idempotencyKey: string;

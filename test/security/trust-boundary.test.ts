@@ -210,6 +210,14 @@ describe('when a rogue workflow on another task queue schedules our activities',
     expect(result).toMatchObject({ ok: true, value: { decision: { body: { outcome: 'DENY', reasons: ['payments.forbid-agent-over-limit'] } } } });
   });
 
+  it('does not believe a submission time ahead of the gate\'s clock (it would dodge the queue deadline)', async () => {
+    const request = paymentRequest();
+    const [result] = await rogue('governedActionWorkflow', request.idempotencyKey, [
+      { activity: 'decide', input: { ...signed(request), submittedAt: new Date(Date.now() + 3_600_000).toISOString(), budgetMs: 2000 } },
+    ]);
+    expect(result).toMatchObject({ ok: true, value: { decision: { body: { outcome: 'DENY', reasons: ['expired'] } } } });
+  });
+
   it('refuses dispatch of another request under a key its run decided (request hash check)', async () => {
     const permitted = paymentRequest();
     const swapped = { ...permitted, payload: { amount: 900_000_000, currency: 'EUR', to: 'attacker' } };
