@@ -26,7 +26,7 @@ Commands:
   policy <sub>        policy sets and bundles: test, build, publish, activate, list, show, diff
   keys <sub>          signing keys: generate, export
   replay KEY          decide a recorded action again from its archived request and bundle
-  receipts <sub>      the signed receipt log: export (JSONL), show KEY
+  receipts <sub>      the signed receipt log: export (JSONL), show KEY, unsettled
   verify [FILE|-]     check signed receipts or a receipt export with public keys only
 
 Run \`actiongate <command> --help\` for a command's options.

@@ -51,6 +51,12 @@ export interface OutcomeReceiptBody extends ReceiptSubject {
 
 export type ReceiptBody = DecisionReceiptBody | OutcomeReceiptBody;
 
+/**
+ * `dispatch.error.code` of an outcome receipt (status `skipped`) whose decision receipt says
+ * PERMIT but was committed after the agent had already been told DENY: the PERMIT never applied.
+ */
+export const SUPERSEDED_ERROR_CODE = 'DECISION_SUPERSEDED';
+
 /** Longest `detail` a decision receipt carries; longer ones are cut with a marker. */
 export const MAX_DETAIL_CHARS = 2_000;
 

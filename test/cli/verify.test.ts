@@ -2,7 +2,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TRUST_KEY_1_RECEIPTS } from '../fixtures/receipts/golden-receipts.js';
+import { SUPERSEDED_ERROR_CODE } from '../../src/receipt/receipt-body.js';
+import { OUTCOME_BODY, PERMIT_BODY, testKey1Signer, TRUST_KEY_1_RECEIPTS } from '../fixtures/receipts/golden-receipts.js';
+import { exportLines, signChain } from '../receipt/chain-builder.js';
 import { runCli } from '../support/run-cli.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -65,6 +67,15 @@ describe('when asked whether actions were authorized', () => {
     const deny = await runCli(['verify', '--keys', keys, '--require-permit', 'pay-0002', join(FIXTURES, 'log.jsonl')]);
     expect(deny.code).toBe(1);
     expect(deny.stdout).toContain('pay-0002: NOT authorized (NOT_PERMITTED');
+  });
+
+  it('says no for a PERMIT an outcome receipt marks superseded', async () => {
+    const superseded = { ...OUTCOME_BODY, dispatch: { status: 'skipped' as const, resultHash: null, error: { code: SUPERSEDED_ERROR_CODE, message: 'refused first' } } };
+    const file = await exportFile(exportLines(signChain([PERMIT_BODY, superseded], testKey1Signer)));
+    const ran = await runCli(['verify', '--keys', keys, '--require-permit', 'pay-0001', file]);
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toContain('the log verifies');
+    expect(ran.stdout).toContain('pay-0001: NOT authorized (SUPERSEDED: receipt 1: the agent was refused before this PERMIT was recorded');
   });
 
   it('reads the export from standard input', async () => {

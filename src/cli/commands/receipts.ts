@@ -1,37 +1,71 @@
 import { exportReceiptLog } from '../../store/receipt-export.js';
+import { findUnsettledActions, type UnsettledAction } from '../../store/unsettled-actions.js';
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
 import { connectDatabase } from '../connect.js';
 import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
+import { parseDuration } from '../parse-duration.js';
+import { textTable } from '../text-table.js';
 
 export const RECEIPTS_HELP = `Usage: actiongate receipts export [--since ISO-8601] [--surface S]
        actiongate receipts show KEY
+       actiongate receipts unsettled [--older-than DURATION] [--json]
 
-export   writes the signed receipt log to standard output as JSONL: every signed receipt in
-         sequence order (canonical JSON, one per line), then the latest checkpoint. Streams in
-         batches; memory stays constant. Check it with:
-           actiongate receipts export | actiongate verify --keys receipt-keyset.json -
-         --since and --surface narrow the export; such an export has gaps in its chain by
-         construction, so check the chain on a full export.
-show     prints the receipts of one idempotency key (signed envelopes where signed), one per line.
+export     writes the signed receipt log to standard output as JSONL: every signed receipt in
+           sequence order (canonical JSON, one per line), then the latest checkpoint. Streams in
+           batches; memory stays constant. Check it with:
+             actiongate receipts export | actiongate verify --keys receipt-keyset.json -
+           --since and --surface narrow the export; such an export has gaps in its chain by
+           construction, so check the chain on a full export.
+show       prints the receipts of one idempotency key (signed envelopes where signed), one per line.
+unsettled  lists decided actions that have no outcome receipt and were decided (issuedAt) more
+           than DURATION ago (default 10m; e.g. 30s, 10m, 2h, 1d): key, surface, actor, outcome,
+           mode, decided at, workflow and run id, and whether dispatch may have happened (the
+           decision let the action go out). Their outcome is unknown: reconcile those that may
+           have dispatched with the external system by idempotency key. --json prints one JSON
+           array. Exit 0 when there are none, 1 when there are some (a cron check), 2 for usage
+           errors.
 
 ${ENVIRONMENT_HELP}`;
 
-/** \`actiongate receipts export|show\`. */
+const DEFAULT_OLDER_THAN = '10m';
+
+/** Options each subcommand takes; any other given option is a usage error, never ignored. */
+const SUBCOMMAND_OPTIONS = {
+  export: ['since', 'surface'],
+  show: [],
+  unsettled: ['older-than', 'json'],
+} as const satisfies Record<string, readonly string[]>;
+
+type Subcommand = keyof typeof SUBCOMMAND_OPTIONS;
+
+/** \`actiongate receipts export|show|unsettled\`. */
 export async function receiptsCommand(config: ActionGateConfig, args: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('receipts', args, { since: { type: 'string' }, surface: { type: 'string' } });
-  if (values.since !== undefined && Number.isNaN(Date.parse(values.since))) {
-    throw new CliError('USAGE', `receipts export: --since must be an ISO 8601 instant, not ${JSON.stringify(values.since)}`);
-  }
+  const { values, positionals } = parseCommandArgs('receipts', args, {
+    since: { type: 'string' },
+    surface: { type: 'string' },
+    'older-than': { type: 'string' },
+    json: { type: 'boolean' },
+  });
   const [sub, ...rest] = positionals;
   if (values.help || sub === undefined) {
     io.out(RECEIPTS_HELP);
     return sub === undefined && !values.help ? 2 : 0;
   }
-  if (sub !== 'export' && sub !== 'show') throw new CliError('USAGE', `unknown subcommand receipts ${JSON.stringify(sub)}; run actiongate receipts --help`);
+  if (!isSubcommand(sub)) throw new CliError('USAGE', `unknown subcommand receipts ${JSON.stringify(sub)}; run actiongate receipts --help`);
+  const allowed: readonly string[] = SUBCOMMAND_OPTIONS[sub];
+  const stray = Object.keys(values).filter((option) => option !== 'help' && !allowed.includes(option));
+  if (stray.length > 0) throw new CliError('USAGE', `receipts ${sub} does not take ${stray.map((option) => `--${option}`).join(', ')}; run actiongate receipts --help`);
+  if (values.since !== undefined && Number.isNaN(Date.parse(values.since))) {
+    throw new CliError('USAGE', `receipts export: --since must be an ISO 8601 instant, not ${JSON.stringify(values.since)}`);
+  }
   if (sub === 'export' && rest.length > 0) throw new CliError('USAGE', 'receipts export takes no arguments');
   if (sub === 'show' && rest.length !== 1) throw new CliError('USAGE', 'receipts show takes one idempotency KEY');
+  if (sub === 'unsettled' && rest.length > 0) throw new CliError('USAGE', 'receipts unsettled takes no arguments');
+  const olderThan = values['older-than'] ?? DEFAULT_OLDER_THAN;
+  const olderThanMs = parseDuration('receipts unsettled: --older-than', olderThan);
+
   const pool = await connectDatabase(config);
   try {
     if (sub === 'export') {
@@ -44,6 +78,11 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
       io.log(`exported ${count} lines`);
       return 0;
     }
+    if (sub === 'unsettled') {
+      const unsettled = await findUnsettledActions(pool, { decidedBefore: new Date(Date.now() - olderThanMs) });
+      printUnsettled(unsettled, olderThan, values.json === true, io);
+      return unsettled.length === 0 ? 0 : 1;
+    }
     const { rows } = await pool.query<{ envelope_canonical: string | null; body_canonical: string }>(
       'SELECT envelope_canonical, body_canonical FROM receipts WHERE idempotency_key = $1 ORDER BY seq',
       [rest[0]],
@@ -54,4 +93,27 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
   } finally {
     await pool.end();
   }
+}
+
+function isSubcommand(sub: string): sub is Subcommand {
+  return Object.hasOwn(SUBCOMMAND_OPTIONS, sub);
+}
+
+function printUnsettled(unsettled: UnsettledAction[], olderThan: string, json: boolean, io: CommandIo): void {
+  if (json) {
+    io.out(JSON.stringify(unsettled));
+  } else if (unsettled.length > 0) {
+    const header = ['key', 'surface', 'actor', 'outcome', 'mode', 'decided at', 'workflow id', 'run id', 'dispatch'];
+    const rows = unsettled.map((a) => [a.idempotencyKey, a.surface, a.actorId, a.outcome, a.mode, a.decidedAt, a.workflowId, a.runId, a.mayHaveDispatched ? 'may have happened' : 'not allowed']);
+    for (const line of textTable(header, rows)) io.out(line);
+  }
+  if (unsettled.length === 0) {
+    io.log(`no unsettled actions decided more than ${olderThan} ago`);
+    return;
+  }
+  const dispatchable = unsettled.filter((a) => a.mayHaveDispatched).length;
+  io.log(
+    `${unsettled.length} action(s) decided more than ${olderThan} ago have no outcome receipt; ` +
+      `${dispatchable} may have been dispatched: reconcile them with the external system by idempotency key`,
+  );
 }

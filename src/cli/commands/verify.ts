@@ -20,7 +20,9 @@ Options:
   --require-permit KEY   also answer "was the action with this idempotency key authorized?":
                          yes only for a correctly signed PERMIT decision in enforce mode whose actor
                          a request signature proved (actor.keyId), in a log that verifies (a signed
-                         DENY or SILENCE is not an authorization); repeatable
+                         DENY or SILENCE is not an authorization), and that no outcome receipt marks
+                         superseded (DECISION_SUPERSEDED: the agent had been refused before the
+                         PERMIT was recorded; answer SUPERSEDED); repeatable
   --backend node|noble   Ed25519 implementation (default: Node's crypto when present, else noble)`;
 
 /** \`actiongate verify\`: the independent check an auditor runs on an export. */

@@ -1,4 +1,6 @@
 import type { KeySet } from '../../keys/key-set.js';
+import { SUPERSEDED_ERROR_CODE } from '../receipt-body.js';
+import { receiptId } from '../receipt-id.js';
 import type { SignedReceipt } from '../signed-receipt.js';
 import type { Ed25519Backend } from './ed25519-backend.js';
 import type { Problem } from './problem.js';
@@ -8,8 +10,10 @@ import { verifyLog } from './verify-log.js';
  * `PERMITTED`: the only answer that means yes. `LOG_INVALID`: the export has problems, so it
  * cannot vouch for anything. `NO_DECISION`: no decision receipt for the key. `CONFLICTING_DECISIONS`:
  * more than one (the store allows one per key). `NOT_PERMITTED`: the decision was DENY or SILENCE.
- * `SHADOW_MODE`: PERMIT, but recorded by a surface that did not enforce. `ACTOR_NOT_PROVEN`: PERMIT
- * in enforce mode, but the receipt names no key that proved the actor (`actor.keyId` null).
+ * `SUPERSEDED`: PERMIT, but the agent had been refused before it was recorded (an outcome receipt
+ * for it says `DECISION_SUPERSEDED`), so it never applied. `SHADOW_MODE`: PERMIT, but recorded by
+ * a surface that did not enforce. `ACTOR_NOT_PROVEN`: PERMIT in enforce mode, but the receipt
+ * names no key that proved the actor (`actor.keyId` null).
  */
 export type PermitAnswerCode =
   | 'PERMITTED'
@@ -17,6 +21,7 @@ export type PermitAnswerCode =
   | 'NO_DECISION'
   | 'CONFLICTING_DECISIONS'
   | 'NOT_PERMITTED'
+  | 'SUPERSEDED'
   | 'SHADOW_MODE'
   | 'ACTOR_NOT_PROVEN';
 
@@ -33,9 +38,10 @@ export interface PermitAnswer {
 /**
  * "Was the action with this idempotency key authorized?" Yes only when the whole export
  * verifies and holds exactly one decision receipt for the key, with outcome `PERMIT` in
- * `enforce` mode and an actor proven by a request-signing key (`actor.keyId` not null). A
- * correctly signed DENY or SILENCE receipt, a shadow-mode PERMIT, or a PERMIT whose actor no
- * signature proved, is a record of a decision, not an authorization.
+ * `enforce` mode and an actor proven by a request-signing key (`actor.keyId` not null), and no
+ * outcome receipt says that PERMIT was superseded. A correctly signed DENY or SILENCE receipt, a
+ * PERMIT committed after the agent had been told DENY, a shadow-mode PERMIT, or a PERMIT whose
+ * actor no signature proved, is a record of a decision, not an authorization.
  *
  * @example
  * const answer = requirePermit(lines, 'pay-0001', keys, nobleBackend);
@@ -59,6 +65,17 @@ export function requirePermit(lines: readonly string[], idempotencyKey: string, 
   if (body.outcome !== 'PERMIT') {
     return { authorized: false, code: 'NOT_PERMITTED', message: `${at}: ${body.outcome} (${body.reasons.join(', ') || 'no reasons'})`, decision, problems: [] };
   }
+  const superseding = supersedingOutcome(log.receipts, idempotencyKey, receiptId(body));
+  if (superseding) {
+    // The decide step's answer came too late: the agent was told DENY and nothing was dispatched.
+    return {
+      authorized: false,
+      code: 'SUPERSEDED',
+      message: `${at}: the agent was refused before this PERMIT was recorded, so it never applied (outcome receipt ${superseding.log.seq}: ${SUPERSEDED_ERROR_CODE})`,
+      decision,
+      problems: [],
+    };
+  }
   if (body.mode !== 'enforce') {
     return { authorized: false, code: 'SHADOW_MODE', message: `${at}: PERMIT recorded in shadow mode, which does not authorize`, decision, problems: [] };
   }
@@ -68,4 +85,15 @@ export function requirePermit(lines: readonly string[], idempotencyKey: string, 
   }
   const policy = body.policy.version ?? body.policy.digest ?? 'none';
   return { authorized: true, code: 'PERMITTED', message: `${at}: PERMIT in enforce mode for ${body.actor.id} (request signed by ${body.actor.keyId}) under policy ${policy}`, decision, problems: [] };
+}
+
+/** The outcome receipt of the key, if any, that marks the decision with this receipt id superseded. */
+function supersedingOutcome(receipts: readonly SignedReceipt[], idempotencyKey: string, decisionId: string): SignedReceipt | undefined {
+  return receipts.find(
+    ({ body }) =>
+      body.kind === 'outcome' &&
+      body.idempotencyKey === idempotencyKey &&
+      body.decisionReceiptId === decisionId &&
+      body.dispatch.error?.code === SUPERSEDED_ERROR_CODE,
+  );
 }
