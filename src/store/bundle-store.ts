@@ -5,6 +5,7 @@ import { verifyBundle } from '../bundle/verify-bundle.js';
 import type { KeySet } from '../keys/key-set.js';
 import { DIGEST_PATTERN, digestsEqual, type Digest } from '../request/digest.js';
 import { BundleStoreError } from './bundle-store-error.js';
+import { withPooledClient } from './pooled-client.js';
 
 /** A published bundle: its metadata as columns and the bundle file exactly as it was published. */
 export interface StoredBundle {
@@ -233,19 +234,18 @@ export class PgBundleStore implements BundleStoreReader {
    *   `NO_TRUSTED_KEYS`, `DIGEST_MISMATCH`; BundleError when it no longer verifies.
    */
   async activate(digestOrVersion: string, options: ActivateOptions): Promise<ActivateResult> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [ACTIVATION_LOCK_ID]);
-      const result = await this.activateLocked(client, digestOrVersion, options);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    return withPooledClient(this.pool, async (client) => {
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock($1)', [ACTIVATION_LOCK_ID]);
+        const result = await this.activateLocked(client, digestOrVersion, options);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   private async activateLocked(client: pg.PoolClient, ref: string, options: ActivateOptions): Promise<ActivateResult> {

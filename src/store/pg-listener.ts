@@ -9,6 +9,9 @@ import pg from 'pg';
 export function pgListenerFactory(connectionString: string, connectionTimeoutMillis = 5_000): () => Promise<pg.Client> {
   return async () => {
     const client = new pg.Client({ connectionString, connectionTimeoutMillis, keepAlive: true });
+    // Never unhandled, even before the caller attaches its own listener (its 'end' listener is
+    // what reconnects): an 'error' with no listener would take the process down.
+    client.on('error', () => undefined);
     try {
       await client.connect();
     } catch (err) {

@@ -8,6 +8,7 @@ import { receiptId } from '../receipt/receipt-id.js';
 import { receiptHash, signReceipt } from '../receipt/signed-receipt.js';
 import { signCheckpoint } from '../receipt/checkpoint.js';
 import type { Signer } from '../keys/signer.js';
+import { withPooledClient } from './pooled-client.js';
 
 export interface StoredReceipt {
   /** Position in the receipts table (a bigint, as a string). */
@@ -85,56 +86,55 @@ export class PgReceiptStore implements ReceiptStore {
    * hash are taken, the envelope signed, the row written and the head moved in one transaction.
    */
   private async appendSigned(body: ReceiptBody, request: ActionRequest | undefined, signer: Signer): Promise<AppendResult> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const head = await client.query<{ size: string; head_hash: Digest | null; checkpointed_at: Date | null }>(
-        'SELECT size, head_hash, checkpointed_at FROM receipt_log_head WHERE id = 1 FOR UPDATE',
-      );
-      // Under the head lock: a concurrent append of the same key and kind has committed or not started.
-      const existing = await client.query<ReceiptRow>(`SELECT ${COLUMNS} FROM receipts WHERE idempotency_key = $1 AND kind = $2`, [body.idempotencyKey, body.kind]);
-      const first = existing.rows[0];
-      if (first) {
-        await client.query('ROLLBACK');
-        return { receipt: toStored(first), inserted: false };
-      }
-      const row = head.rows[0];
-      if (!row) throw new Error('receipt_log_head is missing: run actiongate db migrate');
-      const seq = Number(row.size) + 1;
-      const envelope = signReceipt(body, { seq, prevHash: row.head_hash }, signer);
-      const hash = receiptHash(envelope);
-      const inserted = await client.query<ReceiptRow>(
-        `INSERT INTO receipts (receipt_id, kind, version, idempotency_key, workflow_id, run_id, request_hash, surface, actor_id, action,
-                               outcome, policy_digest, issued_at, body, body_canonical, request, envelope, envelope_canonical, log_seq)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16::jsonb, $17::jsonb, $18, $19)
-         RETURNING ${COLUMNS}`,
-        [...rowValues(body, request), canonicalJson(envelope), canonicalJson(envelope), seq],
-      );
-      const now = this.options.now?.() ?? new Date();
-      const sinceLast = row.checkpointed_at === null ? Number.POSITIVE_INFINITY : now.getTime() - row.checkpointed_at.getTime();
-      const checkpointDue = seq % (this.options.checkpointEvery ?? 100) === 0 || sinceLast >= (this.options.checkpointAfterMs ?? 60_000);
-      await client.query('UPDATE receipt_log_head SET size = $1, head_hash = $2, checkpointed_at = $3 WHERE id = 1', [
-        seq,
-        hash,
-        checkpointDue ? now : row.checkpointed_at,
-      ]);
-      if (checkpointDue) {
-        const checkpoint = signCheckpoint({ size: seq, headHash: hash, issuedAt: now.toISOString() }, signer);
-        await client.query('INSERT INTO receipt_checkpoints (size, head_hash, issued_at, checkpoint_canonical) VALUES ($1, $2, $3, $4)', [
+    return withPooledClient(this.pool, async (client) => {
+      try {
+        await client.query('BEGIN');
+        const head = await client.query<{ size: string; head_hash: Digest | null; checkpointed_at: Date | null }>(
+          'SELECT size, head_hash, checkpointed_at FROM receipt_log_head WHERE id = 1 FOR UPDATE',
+        );
+        // Under the head lock: a concurrent append of the same key and kind has committed or not started.
+        const existing = await client.query<ReceiptRow>(`SELECT ${COLUMNS} FROM receipts WHERE idempotency_key = $1 AND kind = $2`, [body.idempotencyKey, body.kind]);
+        const first = existing.rows[0];
+        if (first) {
+          await client.query('ROLLBACK');
+          return { receipt: toStored(first), inserted: false };
+        }
+        const row = head.rows[0];
+        if (!row) throw new Error('receipt_log_head is missing: run actiongate db migrate');
+        const seq = Number(row.size) + 1;
+        const envelope = signReceipt(body, { seq, prevHash: row.head_hash }, signer);
+        const hash = receiptHash(envelope);
+        const inserted = await client.query<ReceiptRow>(
+          `INSERT INTO receipts (receipt_id, kind, version, idempotency_key, workflow_id, run_id, request_hash, surface, actor_id, action,
+                                 outcome, policy_digest, issued_at, body, body_canonical, request, envelope, envelope_canonical, log_seq)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15, $16::jsonb, $17::jsonb, $18, $19)
+           RETURNING ${COLUMNS}`,
+          [...rowValues(body, request), canonicalJson(envelope), canonicalJson(envelope), seq],
+        );
+        const now = this.options.now?.() ?? new Date();
+        const sinceLast = row.checkpointed_at === null ? Number.POSITIVE_INFINITY : now.getTime() - row.checkpointed_at.getTime();
+        const checkpointDue = seq % (this.options.checkpointEvery ?? 100) === 0 || sinceLast >= (this.options.checkpointAfterMs ?? 60_000);
+        await client.query('UPDATE receipt_log_head SET size = $1, head_hash = $2, checkpointed_at = $3 WHERE id = 1', [
           seq,
           hash,
-          checkpoint.issuedAt,
-          canonicalJson(checkpoint),
+          checkpointDue ? now : row.checkpointed_at,
         ]);
+        if (checkpointDue) {
+          const checkpoint = signCheckpoint({ size: seq, headHash: hash, issuedAt: now.toISOString() }, signer);
+          await client.query('INSERT INTO receipt_checkpoints (size, head_hash, issued_at, checkpoint_canonical) VALUES ($1, $2, $3, $4)', [
+            seq,
+            hash,
+            checkpoint.issuedAt,
+            canonicalJson(checkpoint),
+          ]);
+        }
+        await client.query('COMMIT');
+        return { receipt: toStored(inserted.rows[0] as ReceiptRow), inserted: true };
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
       }
-      await client.query('COMMIT');
-      return { receipt: toStored(inserted.rows[0] as ReceiptRow), inserted: true };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** The decision of a key with the request it decided, or undefined. */

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { connectorsFromRegistry } from '../../connectors/connectors-from-registry.js';
 import { ConnectorRegistry } from '../../connectors/connector.js';
@@ -12,16 +13,19 @@ import { pgListenerFactory } from '../../store/pg-listener.js';
 import { readPrivateKeyFile } from '../../keys/private-key-file.js';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
 import { createActionGateWorker } from '../../worker/actiongate-worker.js';
-import { connectClient, connectDatabase, connectWorker } from '../connect.js';
+import { connectClient, connectWorker, waitForDatabase } from '../connect.js';
 import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
 
 export const WORKER_HELP = `Usage: actiongate worker
 
 Runs an ActionGate worker until SIGINT or SIGTERM, then finishes in-flight tasks and exits.
-At start it applies database migrations, registers the search attributes ActionSurface,
-ActionOutcome, ActionActor and PolicyDigest (waiting up to 60 s for a Temporal server or
-namespace that is still starting), and loads the policies. Policies that cannot be
-loaded do not stop the worker: every action is then answered SILENCE (policy_unavailable).
+At start it waits for Postgres for as long as it takes (a line per attempt, 1 s to 30 s
+apart; SIGINT or SIGTERM ends the wait with exit 0), applies database migrations, registers
+the search attributes ActionSurface, ActionOutcome, ActionActor and PolicyDigest (waiting up
+to 60 s for a Temporal server or namespace that is still starting), and loads the policies.
+Policies that cannot be loaded do not stop the worker: every action is then answered SILENCE
+(policy_unavailable). A Postgres connection lost while running does not stop it either: the
+action in flight is retried or refused (receipt_store_unavailable).
 
 Where the policies come from:
   ACTIONGATE_BUNDLE_KEYS set     the bundle store (\`actiongate policy publish\`, \`policy activate\`):
@@ -37,9 +41,9 @@ ${ENVIRONMENT_HELP}`;
 /** A server (or namespace) that is still starting answers UNAVAILABLE or NOT_FOUND for a while. */
 const TEMPORAL_STARTUP_WAIT_MS = 60_000;
 
-async function registerSearchAttributes(config: ActionGateConfig, log: (line: string) => void): Promise<void> {
+async function registerSearchAttributes(config: ActionGateConfig, log: (line: string) => void, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + TEMPORAL_STARTUP_WAIT_MS;
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1; !signal.aborted; attempt++) {
     try {
       const { connection } = await connectClient(config);
       try {
@@ -53,45 +57,71 @@ async function registerSearchAttributes(config: ActionGateConfig, log: (line: st
       if (Date.now() > deadline) throw err;
       const message = (err as Error).message.split('\n')[0];
       log(`Temporal not ready (attempt ${attempt}: ${message}); retrying for up to ${TEMPORAL_STARTUP_WAIT_MS / 1000} s`);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * attempt)));
+      await sleep(Math.min(5_000, 500 * attempt), undefined, { signal }).catch(() => undefined);
     }
   }
 }
 
+/**
+ * SIGINT and SIGTERM while the worker is starting (waiting for Postgres or Temporal): stop the
+ * start and exit 0. Once the Temporal worker runs, its runtime handles them (drain, then stop).
+ */
+function stopOnSignals(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  for (const name of signals) process.on(name, stop);
+  return { signal: controller.signal, dispose: () => signals.forEach((name) => process.off(name, stop)) };
+}
+
 export async function workerCommand(config: ActionGateConfig, log: (line: string) => void): Promise<number> {
-  const pool = await connectDatabase(config);
+  const starting = stopOnSignals();
+  const stoppedEarly = () => {
+    log('stopped before the worker started');
+    return 0;
+  };
   try {
-    const migrated = await migrate(pool);
-    if (migrated.applied.length > 0) log(`applied migrations: ${migrated.applied.join(', ')}`);
-
-    const signer = config.receiptSigningKey === undefined ? undefined : await readPrivateKeyFile(config.receiptSigningKey);
-    log(signer ? `receipts signed with ${signer.keyId} into the hash-chained log` : 'receipts NOT signed (ACTIONGATE_RECEIPT_KEY is not set)');
-    const policies = config.bundleKeys === undefined ? await directoryPolicies(config, log) : await storePolicies(config, config.bundleKeys, pool, log);
+    // Postgres not there yet (or gone during the migrations) is waited for, not a reason to exit.
+    const database = await waitForDatabase(config, { log, signal: starting.signal, ready: (pool) => migrate(pool) });
+    if (!database) return stoppedEarly();
+    const { pool, ready: migrated } = database;
     try {
-      await registerSearchAttributes(config, log);
+      if (migrated.applied.length > 0) log(`applied migrations: ${migrated.applied.join(', ')}`);
 
-      const connection = await connectWorker(config);
+      const signer = config.receiptSigningKey === undefined ? undefined : await readPrivateKeyFile(config.receiptSigningKey);
+      log(signer ? `receipts signed with ${signer.keyId} into the hash-chained log` : 'receipts NOT signed (ACTIONGATE_RECEIPT_KEY is not set)');
+      const policies = config.bundleKeys === undefined ? await directoryPolicies(config, log) : await storePolicies(config, config.bundleKeys, pool, log);
       try {
-        const worker = await createActionGateWorker({
-          connection,
-          namespace: config.temporalNamespace,
-          taskQueue: config.taskQueue,
-          policies: policies.source,
-          store: new PgReceiptStore(pool, signer ? { signer } : {}),
-          connectors: policies.connectors,
-        });
-        log(`worker polling task queue ${config.taskQueue} on ${config.temporalAddress} (namespace ${config.temporalNamespace}); Ctrl-C to stop`);
-        await worker.run();
-        log('worker stopped');
-        return 0;
+        await registerSearchAttributes(config, log, starting.signal);
+        if (starting.signal.aborted) return stoppedEarly();
+
+        const connection = await connectWorker(config);
+        try {
+          const worker = await createActionGateWorker({
+            connection,
+            namespace: config.temporalNamespace,
+            taskQueue: config.taskQueue,
+            policies: policies.source,
+            store: new PgReceiptStore(pool, signer ? { signer } : {}),
+            connectors: policies.connectors,
+          });
+          starting.dispose();
+          if (starting.signal.aborted) return stoppedEarly();
+          log(`worker polling task queue ${config.taskQueue} on ${config.temporalAddress} (namespace ${config.temporalNamespace}); Ctrl-C to stop`);
+          await worker.run();
+          log('worker stopped');
+          return 0;
+        } finally {
+          await connection.close();
+        }
       } finally {
-        await connection.close();
+        await policies.close();
       }
     } finally {
-      await policies.close();
+      await pool.end();
     }
   } finally {
-    await pool.end();
+    starting.dispose();
   }
 }
 
@@ -124,7 +154,7 @@ async function storePolicies(config: ActionGateConfig, keysFile: string, pool: p
   const trusted = await loadKeySet(keysFile);
   const keys = trusted.keys.filter((key) => key.purpose === 'policy-bundle').map((key) => key.keyId);
   log(`policies from the bundle store (signed bundles, trusted keys from ${keysFile}: ${keys.join(', ') || 'none for policy-bundle'})`);
-  const databaseUrl = config.databaseUrl as string; // connectDatabase succeeded, so it is set
+  const databaseUrl = config.databaseUrl as string; // waitForDatabase succeeded, so it is set
   const source = new BundleStorePolicySource({
     store: new PgBundleStore(pool),
     trusted,
