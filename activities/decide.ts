@@ -9,6 +9,7 @@ import { requestHash } from '../src/request/request-hash.js';
 import type { Digest } from '../src/request/digest.js';
 import { receiptDetail, receiptSubject, type DecisionReceiptBody, type SurfaceMode } from '../src/receipt/receipt-body.js';
 import type { ReceiptStore } from '../src/store/receipt-store.js';
+import type { FaultPoints } from '../src/faults/fault-points.js';
 import { governedCall, type GovernedCaller, type RefusedCallSink } from './caller.js';
 import { receiptsOfKey, type RecordedDecision, type RecordedOutcome } from './run-receipts.js';
 import { isPermanentStoreError, rethrowStoreError } from './store-errors.js';
@@ -35,6 +36,7 @@ export interface DecideDeps {
   onRefusedCall?: RefusedCallSink;
   /** The gate's clock (tests pass one). Decisions are timed here, never by the caller. */
   now?: () => Date;
+  faultPoints?: FaultPoints;
 }
 
 const MIN_BUDGET_MS = 50;
@@ -94,7 +96,10 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
     policy: { digest: decision.policy.digest, version: set && decision.policy.digest === set.digest ? set.version : null },
     detail: receiptDetail(decision.detail),
   };
-  return commitDecision(deps.store, request, caller, body);
+  await deps.faultPoints?.reach('decide.before-commit', request.idempotencyKey);
+  const committed = await commitDecision(deps.store, request, caller, body);
+  await deps.faultPoints?.reach('decide.after-commit', request.idempotencyKey);
+  return committed;
 }
 
 /** A decision of this key already on record: this run's own (a re-run after a crash) or an earlier run's. */

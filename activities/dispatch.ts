@@ -6,6 +6,7 @@ import type { ActionRequest } from '../src/request/action-request.js';
 import { requestHash } from '../src/request/request-hash.js';
 import { receiptSubject, type OutcomeReceiptBody } from '../src/receipt/receipt-body.js';
 import type { ReceiptStore } from '../src/store/receipt-store.js';
+import type { FaultPoints } from '../src/faults/fault-points.js';
 import { governedCall, refuse, type RefusedCallSink } from './caller.js';
 import { receiptsOfKey, type RecordedDecision, type RecordedOutcome } from './run-receipts.js';
 import { rethrowStoreError } from './store-errors.js';
@@ -27,7 +28,11 @@ export interface DispatchDeps {
   store: ReceiptStore;
   onRefusedCall?: RefusedCallSink;
   now?: () => Date;
+  faultPoints?: FaultPoints;
 }
+
+/** How often dispatch tells Temporal it is alive while the external system holds the request. */
+export const DISPATCH_HEARTBEAT_MS = 1_000;
 
 /**
  * Performs the side effect through the surface's connector, passing the idempotency key along,
@@ -59,7 +64,27 @@ export async function dispatch(deps: DispatchDeps, input: DispatchInput): Promis
     refused(`an outcome is already on record (${outcome.receiptId})`);
   }
 
+  // Heartbeats from here until the outcome is on record: a worker that dies while the external
+  // system holds the request (or before the outcome is written) is noticed within the heartbeat
+  // timeout, and the attempt goes to another worker under the same key.
   const ctx = Context.current();
+  ctx.heartbeat();
+  const beat = setInterval(() => ctx.heartbeat(), DISPATCH_HEARTBEAT_MS);
+  try {
+    return await performDispatch(deps, request, hash, decision, ctx);
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+async function performDispatch(
+  deps: DispatchDeps,
+  request: ActionRequest,
+  hash: Digest,
+  decision: RecordedDecision,
+  ctx: Context,
+): Promise<DispatchOutput> {
+  const body = decision.body;
   let result: unknown;
   try {
     const registry = body.policy.digest === null ? deps.connectors : await deps.connectors.forPolicy(body.policy.digest);
@@ -89,6 +114,7 @@ export async function dispatch(deps: DispatchDeps, input: DispatchInput): Promis
     throw err;
   }
   const resultHash = digestJson(result ?? null);
+  await deps.faultPoints?.reach('dispatch.after-connector', request.idempotencyKey);
   const recorded = await recordOutcome(deps, request, decision, 'succeeded', resultHash, null);
   return { resultHash, outcomeReceiptId: recorded.receiptId };
 }

@@ -3,6 +3,7 @@ import type { PolicySource } from '../src/policy/policy-source.js';
 import type { ReceiptStore } from '../src/store/receipt-store.js';
 import { beginAction, type BeginActionInput } from './begin-action.js';
 import type { RefusedCallSink } from './caller.js';
+import type { FaultPoints } from '../src/faults/fault-points.js';
 import { decide, type DecideInput } from './decide.js';
 import { dispatch, type DispatchInput } from './dispatch.js';
 import { recordOutcome, type RecordOutcomeInput } from './record-outcome.js';
@@ -14,6 +15,8 @@ export interface ActivityDeps {
   connectors: ConnectorRegistry;
   /** Every call an activity refused (a stranger's, or a run without a decision): counted and kept by the caller. */
   onRefusedCall?: RefusedCallSink;
+  /** Fault-injection suite only: where a worker stops so the test can kill it (src/faults/fault-points.ts). */
+  faultPoints?: FaultPoints;
 }
 
 /**

@@ -7,6 +7,9 @@ import type { ActivityOptions } from '@temporalio/workflow';
  */
 export const DISPATCH_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30s',
+  // The dispatch activity heartbeats every second while the external system holds the request:
+  // a worker that died is noticed in 5 s, not after the whole 30 s attempt.
+  heartbeatTimeout: '5s',
   scheduleToCloseTimeout: '10 minutes',
   retry: {
     initialInterval: '1s',

@@ -18,7 +18,7 @@ import { allowsDispatch, type ActionDecision, type ActionResult, type DispatchRe
 import { safeParseActionRequest, type ActionRequest } from '../src/request/action-request.js';
 import { digestsEqual, type Digest } from '../src/request/digest.js';
 import { requestHash } from '../src/request/request-hash.js';
-import type { DecisionReceiptBody } from '../src/receipt/receipt-body.js';
+import { SUPERSEDED_ERROR_CODE, type DecisionReceiptBody } from '../src/receipt/receipt-body.js';
 import type { RequestSignature } from '../src/identity/request-signature.js';
 import { DISPATCH_ACTIVITY_OPTIONS } from './dispatch-options.js';
 import {
@@ -150,31 +150,40 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
       decision = decisionView(decided.decision.body, decided.decision.receiptId);
       publishDecision(decision);
     }
-    // A PERMIT found on record here was committed by a decide step whose answer was lost; the agent
-    // has been told DENY, so it is not dispatched (the outcome receipt says skipped).
-    return finish(request, decided, decision, false, (d) => (decision = d));
+    // A PERMIT found on record here was committed by a decide step whose answer came too late: the
+    // agent has been told DENY, so it is not dispatched, and the outcome receipt says which refusal
+    // applied (verify --require-permit answers SUPERSEDED, not authorized).
+    const superseded = {
+      code: SUPERSEDED_ERROR_CODE,
+      message: `the agent was refused (DENY ${refusalDetail.reason}) before this decision was recorded; it was not carried out`,
+    };
+    return finish(request, decided, decision, superseded, (d) => (decision = d));
   }
   if (decided === undefined) throw ApplicationFailure.nonRetryable('no decision was reached', 'GATE_FAULT');
   if (decided.kind === 'prior') return answerFromPrior(decided, (d) => (decision = d));
 
   decision = decisionView(decided.decision.body, decided.decision.receiptId);
   publishDecision(decision);
-  return finish(request, decided, decision, true, (d) => (decision = d));
+  return finish(request, decided, decision, null, (d) => (decision = d));
 }
 
-/** Dispatch (when the recorded decision allows it) and settle the outcome receipt. */
+/**
+ * Dispatch (when the recorded decision allows it and nothing superseded it) and settle the
+ * outcome receipt. `superseded`: why a decision on record is not carried out (the agent was told
+ * otherwise first); it becomes the outcome's error.
+ */
 async function finish(
   request: ActionRequest,
   decided: DecideResult,
   told: ActionDecision,
-  mayDispatch: boolean,
+  superseded: { code: string; message: string } | null,
   setDecision: (d: ActionDecision) => void,
 ): Promise<ActionResult> {
   if (decided.kind === 'prior') return answerFromPrior(decided, setDecision);
   const recorded = decided.decision;
   let failure: { code: string; message: string } | null = null;
   let dispatched = false;
-  if (mayDispatch && allowsDispatch(recorded.body)) {
+  if (superseded === null && allowsDispatch(recorded.body)) {
     try {
       await external.dispatch({ request });
       dispatched = true;
@@ -190,7 +199,7 @@ async function finish(
     dispatch:
       dispatched || failure
         ? { status: 'failed' as const, error: failure ?? { code: 'DISPATCH_UNCONFIRMED', message: 'dispatch completed without an outcome receipt' } }
-        : { status: 'skipped' as const, error: null },
+        : { status: 'skipped' as const, error: superseded !== null && allowsDispatch(recorded.body) ? superseded : null },
   };
   let outcome: RecordedOutcome;
   try {

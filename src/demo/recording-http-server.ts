@@ -11,7 +11,8 @@ export interface ReceivedCall {
   body: unknown;
 }
 
-export type Responder = (call: ReceivedCall, callNumberForKey: number) => { status: number; body?: unknown; delayMs?: number };
+/** What to answer a call: a status and body, after an optional delay; `reset` drops the connection instead of answering. */
+export type Responder = (call: ReceivedCall, callNumberForKey: number) => { status: number; body?: unknown; delayMs?: number; reset?: boolean };
 
 export interface RecordingHttpServer {
   url(path: string): string;
@@ -39,6 +40,10 @@ export async function startRecordingHttpServer(options: { port?: number } = {}):
     const n = calls.filter((c) => c.idempotencyKey === call.idempotencyKey).length;
     const answer = responder(call, n);
     if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
+    if (answer.reset) {
+      req.socket.destroy();
+      return;
+    }
     res.writeHead(answer.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(answer.body ?? null));
   });

@@ -42,6 +42,8 @@ export interface TemporalDevServer {
   namespace: string;
   /** SIGTERM, then SIGKILL after 10 s; resolves once the process is gone and its ports are free. */
   stop(): Promise<void>;
+  /** SIGKILL at once, as a crash would (the fault-injection suite); resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -135,6 +137,12 @@ async function startOnce(opts: StartTemporalDevServerOptions, namespace: string)
     await terminate(child, exited);
     watchdog?.disarm();
   };
+  const kill = async () => {
+    process.off('exit', onExit);
+    child.kill('SIGKILL');
+    await exited;
+    watchdog?.disarm();
+  };
 
   const timeoutMs = opts.startTimeoutMs ?? 60_000;
   const gaveUp = new AbortController();
@@ -163,6 +171,7 @@ async function startOnce(opts: StartTemporalDevServerOptions, namespace: string)
     uiUrl: uiPort === null ? null : `http://127.0.0.1:${uiPort}`,
     namespace,
     stop: () => (stopping ??= stop()),
+    kill: () => (stopping ??= kill()),
   };
 }
 
