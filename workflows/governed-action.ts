@@ -7,6 +7,7 @@ import {
   TimeoutFailure,
   allHandlersFinished,
   condition,
+  log,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -221,6 +222,14 @@ async function answerFromPrior(
   setDecision: (d: ActionDecision) => void,
 ): Promise<ActionResult> {
   const result = resultFromReceipts(prior);
+  if (result.dispatch.status === 'unknown') {
+    // An earlier run decided to dispatch and left no outcome (terminated, timed out, or its history
+    // gone): the effect may have happened. `actiongate receipts unsettled` lists these for an operator.
+    log.warn('DISPATCH OUTCOME UNKNOWN: an earlier run of this key may have dispatched and recorded no outcome', {
+      idempotencyKey: prior.decision.body.idempotencyKey,
+      decidedByRun: prior.decision.body.runId,
+    });
+  }
   const view = { ...decisionView(prior.decision.body, prior.decision.receiptId), fromReceipts: true };
   // The update handler answers each submit from this view: the same request gets the decision on
   // record, a different one IDEMPOTENCY_CONFLICT.
