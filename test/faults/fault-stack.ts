@@ -28,7 +28,7 @@ import { WORKFLOWS_PATH } from '../../src/worker/actiongate-worker.js';
 import type { ActionResult } from '../../src/action/action-result.js';
 import { startFakeExternalSystem, type FakeExternalSystem } from '../support/fake-external-system.js';
 import { REPO_ROOT } from '../support/paths.js';
-import { policiesVariant, SAMPLE_SURFACES, uniqueId } from '../support/harness.js';
+import { paymentRequest, policiesVariant, SAMPLE_SURFACES, uniqueId } from '../support/harness.js';
 import type { FaultWorkerConfig } from './fault-worker.js';
 
 const log = (line: string) => process.stderr.write(`[faults] ${line}\n`);
@@ -219,15 +219,7 @@ export class FaultStack {
 
   /** A payment the sample policies permit (agent-42, 120.00 EUR), under a fresh key. */
   payment(prefix: string): ActionRequest {
-    return {
-      idempotencyKey: uniqueId(prefix),
-      actor: { id: 'agent-42', type: 'agent' },
-      surface: 'payments',
-      action: 'transfer',
-      target: { type: 'account', id: 'acct-7' },
-      context: { amount: 12_000, currency: 'EUR' },
-      payload: { amount: 12_000, currency: 'EUR', to: 'acct-7' },
-    };
+    return paymentRequest({ idempotencyKey: uniqueId(prefix) });
   }
 
   /** Submits every request (signed) without waiting: each promise settles with the action's result. */
