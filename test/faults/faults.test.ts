@@ -2,7 +2,7 @@
 // server SIGKILLed and restarted on its SQLite file, Postgres stopped, its connections terminated, a
 // COMMIT that hangs, misbehaving external systems) against real processes. Each row is checked by
 // joining the recording external system's log with the receipts table and the workflow results, and
-// the numbers are written to docs/RELIABILITY.md. `npm run test:faults`; FAULTS_SOAK=1 runs 5× the actions.
+// the numbers are written to docs/RELIABILITY.md. `npm run test:faults`; `npm run test:faults:soak` runs 5× the actions.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
