@@ -4,6 +4,10 @@ import { checkPublicKeyEntry } from '../keys/key-set-schema.js';
 import { PolicyError } from '../policy/policy-error.js';
 
 export const PRINCIPAL_TYPES = ['agent', 'service', 'human'] as const;
+export const PRINCIPAL_KEY_PURPOSES = ['request', 'operator'] as const;
+
+/** Group names: what surfaces.json grants approvals and break-glass to (e.g. `treasury`, `sre-oncall`). */
+export const GROUP_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
 
 const Instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 instant, e.g. 2026-11-24T00:00:00Z' });
@@ -14,6 +18,12 @@ export const PrincipalKeySchema = z
     keyId: z.string().regex(KEY_ID_PATTERN, { error: 'must be ed25519: and 32 lower-case hex digits' }),
     /** Raw 32-byte Ed25519 public key, base64url without padding. */
     publicKey: z.string(),
+    /**
+     * What the key signs: `request` (the principal's own actions) or `operator` (approvals and
+     * overrides of others' actions). A key signs for one purpose only, so a request key can never
+     * approve, and an approval key can never ask.
+     */
+    purpose: z.enum(PRINCIPAL_KEY_PURPOSES).default('request'),
     validFrom: Instant.optional(),
     validUntil: Instant.optional(),
   })
@@ -28,6 +38,8 @@ export const PrincipalSchema = z.strictObject({
   description: z.string().optional(),
   /** Who answers for it (a team, a person): shown to operators, not read by the gate. */
   owner: z.string().optional(),
+  /** Operator groups the principal belongs to; only a principal with an `operator` key can act in them. */
+  groups: z.array(z.string().regex(GROUP_NAME_PATTERN, { error: 'must be a lower-case name, e.g. "treasury"' })).default([]),
   attributes: z.record(z.string().regex(/^[a-z][A-Za-z0-9_]{0,63}$/), z.union([z.string(), z.boolean(), z.int()])).default({}),
   keys: z.array(PrincipalKeySchema).default([]),
 });
@@ -43,6 +55,9 @@ export const PrincipalRegistrySchema = z
     for (const [id, principal] of Object.entries(registry.principals)) {
       if ('type' in principal.attributes) {
         ctx.addIssue({ code: 'custom', path: ['principals', id, 'attributes', 'type'], message: 'is reserved: the principal\'s type is its "type" field' });
+      }
+      if (principal.groups.length > 0 && !principal.keys.some((key) => key.purpose === 'operator')) {
+        ctx.addIssue({ code: 'custom', path: ['principals', id, 'groups'], message: 'a principal in a group needs a key with purpose "operator"' });
       }
       principal.keys.forEach((key, index) => {
         const other = owners.get(key.keyId);

@@ -75,6 +75,9 @@ export function proveActor(
   if (!parsed.success) return { ok: false, reason: 'bad_signature', detail: `signature: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'} ${i.message}`).join('; ')}` };
   const key = principal.keys.find((candidate) => candidate.keyId === parsed.data.keyId);
   if (!key) return { ok: false, reason: 'bad_signature', detail: `key ${parsed.data.keyId} is not a key of ${id}` };
+  if (key.purpose !== 'request') {
+    return { ok: false, reason: 'bad_signature', detail: `key ${key.keyId} of ${id} signs ${key.purpose} approvals, not requests` };
+  }
   const at = options.now.getTime();
   if (!Number.isFinite(at)) return { ok: false, reason: 'bad_signature', detail: 'no valid clock to check the key against' };
   if (key.validFrom !== undefined && at < Date.parse(key.validFrom)) {

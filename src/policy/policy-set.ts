@@ -123,6 +123,7 @@ export function compilePolicySet(files: readonly PolicyFile[], options: CompileP
   const types = contextTypes(schemaJson.type === 'success' ? (schemaJson.json as never) : {}, CEDAR_NAMESPACE);
   const principals = deepFreeze(principalsFile ? parsePrincipalRegistry(principalsFile.text, principalsFile.path) : EMPTY_PRINCIPALS);
   const targets = deepFreeze(targetsFile ? parseTargetRegistry(targetsFile.text, targetsFile.path) : EMPTY_TARGETS);
+  checkGrants(registry, principals);
 
   const bySurface = new Map<string, IdentifiedPolicy[]>(Object.keys(registry.surfaces).map((name) => [name, []]));
   const seen = new Map<string, IdentifiedPolicy>();
@@ -203,6 +204,28 @@ export function compilePolicySet(files: readonly PolicyFile[], options: CompileP
       }
     },
   });
+}
+
+/**
+ * A grant nobody can use is a configuration error, found at load: every group a surface grants
+ * approvals or break-glass to must hold at least `quorum` principals with an operator key.
+ */
+function checkGrants(registry: SurfaceRegistry, principals: PrincipalRegistry): void {
+  for (const [surface, config] of Object.entries(registry.surfaces)) {
+    for (const [kind, grant] of [['approvals', config.approvals], ['breakGlass', config.breakGlass]] as const) {
+      if (!grant) continue;
+      const operators = Object.entries(principals.principals).filter(
+        ([, p]) => p.groups.some((group) => grant.groups.includes(group)) && p.keys.some((key) => key.purpose === 'operator'),
+      );
+      if (operators.length < grant.quorum) {
+        throw new PolicyError(
+          'POLICY_INVALID',
+          `${SURFACES_FILE}: surfaces.${surface}.${kind} needs ${grant.quorum} operator(s) in ${grant.groups.join(', ')}; ${PRINCIPALS_FILE} has ${operators.length}`,
+          { file: SURFACES_FILE, surface, grant: kind },
+        );
+      }
+    }
+  }
 }
 
 function classify(files: readonly PolicyFile[]) {

@@ -15,6 +15,17 @@ export const HttpConnectorConfigSchema = z.strictObject({
 /** A discriminated union on `kind`, so other connector kinds can be added beside `http`. */
 export const ConnectorConfigSchema = z.discriminatedUnion('kind', [HttpConnectorConfigSchema]);
 
+/**
+ * Who may approve a step-up or break the glass on a surface: members of `groups` (principals.json),
+ * `quorum` distinct operators, within `windowMs` of the decision, with a reason when required.
+ */
+export const OperatorGrantSchema = z.strictObject({
+  groups: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, { error: 'must be a lower-case group name' })).min(1),
+  quorum: z.int().min(1).max(10).default(1),
+  windowMs: z.int().min(60_000).max(86_400_000).default(900_000),
+  reasonRequired: z.boolean().default(true),
+});
+
 export const SurfaceConfigSchema = z.strictObject({
   description: z.string().optional(),
   /** `shadow`: decide and record, but do not hold the action to the decision. */
@@ -28,6 +39,10 @@ export const SurfaceConfigSchema = z.strictObject({
   maxQueueMs: z.int().min(1_000).max(86_400_000).default(60_000),
   /** Migration only, and only in shadow mode: decide unsigned requests too (receipts say keyId null). */
   acceptUnsigned: z.boolean().default(false),
+  /** Step-up: who may approve an action a policy marks as needing approval. */
+  approvals: OperatorGrantSchema.optional(),
+  /** Break-glass: who may override a policy DENY (never a SILENCE or a gate refusal). */
+  breakGlass: OperatorGrantSchema.optional(),
   connector: ConnectorConfigSchema,
 }).superRefine((surface, ctx) => {
   if (surface.acceptUnsigned && surface.mode !== 'shadow') {
@@ -43,6 +58,7 @@ export const SurfaceRegistrySchema = z.strictObject({
 });
 
 export type ConnectorConfig = z.infer<typeof ConnectorConfigSchema>;
+export type OperatorGrant = z.infer<typeof OperatorGrantSchema>;
 export type SurfaceConfig = z.infer<typeof SurfaceConfigSchema>;
 export type SurfaceRegistry = z.infer<typeof SurfaceRegistrySchema>;
 
