@@ -1,18 +1,17 @@
 // The CLI is a contract (scripts depend on it): exit codes, stdout JSON, stderr messages.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/devstack/free-port.js';
 import { startFakeExternalSystem, type FakeExternalSystem } from '../support/fake-external-system.js';
 import { paymentRequest, policiesDispatchingTo, testEnv, uniqueId } from '../support/harness.js';
-import { runCli, type CliRun } from '../support/run-cli.js';
+import { runCli, startCliWorker, type CliRun, type CliWorker } from '../support/run-cli.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { tempDir } from '../support/temp-dir.js';
 import { demoPrivateKeyFile } from '../../src/demo/demo-keys.js';
 import { writePrivateKeyFile } from '../../src/keys/private-key-file.js';
 
-const BIN = join(REPO_ROOT, 'bin', 'actiongate.js');
 
 function cli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<CliRun> {
   return runCli(args, env, REPO_ROOT, stdin);
@@ -21,7 +20,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv, stdin?: string): Promise<Cl
 let fake: FakeExternalSystem;
 let env: NodeJS.ProcessEnv;
 let worker: ChildProcess | undefined;
-let workerLog = '';
+let cliWorker: CliWorker | undefined;
 
 beforeAll(async () => {
   fake = await startFakeExternalSystem();
@@ -85,14 +84,8 @@ describe('when there is no Temporal server', () => {
 
 describe('when a worker is running', () => {
   beforeAll(async () => {
-    worker = spawn(process.execPath, [BIN, 'worker'], { env: { PATH: process.env.PATH, ...env }, cwd: REPO_ROOT });
-    worker.stdout?.on('data', (d) => (workerLog += d));
-    worker.stderr?.on('data', (d) => (workerLog += d));
-    const deadline = Date.now() + 90_000;
-    while (!workerLog.includes('worker polling task queue')) {
-      if (worker.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not start:\n${workerLog}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    cliWorker = await startCliWorker(env);
+    worker = cliWorker.process;
   }, 120_000);
 
   it('db migrate reports the database up to date', async () => {
@@ -150,6 +143,6 @@ describe('when a worker is running', () => {
     const exited = new Promise<number | null>((resolve) => worker?.once('exit', (code) => resolve(code)));
     worker?.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(workerLog).toContain('worker stopped');
+    expect(cliWorker?.log()).toContain('worker stopped');
   }, 30_000);
 });

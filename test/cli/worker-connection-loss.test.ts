@@ -1,6 +1,6 @@
 // A worker whose Postgres connections are terminated mid-write (pg_terminate_backend) stays up,
 // and every action still ends: decided normally or refused, each with its decision receipt.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import type pg from 'pg';
@@ -9,10 +9,9 @@ import type { ActionResult } from '../../src/action/action-result.js';
 import { generatePrivateKeyFile, writePrivateKeyFile } from '../../src/keys/private-key-file.js';
 import { startFakeExternalSystem, type FakeExternalSystem } from '../support/fake-external-system.js';
 import { connectTemporal, gateClient, openPool, paymentRequest, policiesDispatchingTo, testEnv, uniqueId } from '../support/harness.js';
-import { REPO_ROOT } from '../support/paths.js';
+import { startCliWorker } from '../support/run-cli.js';
 import { tempDir } from '../support/temp-dir.js';
 
-const BIN = join(REPO_ROOT, 'bin', 'actiongate.js');
 const BURST = 20;
 const TERMINATE_EVERY_MS = 50;
 
@@ -20,7 +19,7 @@ let fake: FakeExternalSystem;
 let admin: pg.Pool;
 let temporal: { client: Client; connection: Connection };
 let worker: ChildProcess;
-let workerLog = '';
+let workerLog: () => string = () => '';
 let taskQueue: string;
 let applicationName: string;
 
@@ -35,9 +34,7 @@ beforeAll(async () => {
   applicationName = uniqueId('actiongate-worker');
   const t = testEnv();
   const databaseUrl = `${t.databaseUrl}${t.databaseUrl.includes('?') ? '&' : '?'}application_name=${applicationName}`;
-  worker = spawn(process.execPath, [BIN, 'worker'], {
-    env: {
-      PATH: process.env.PATH,
+  const started = await startCliWorker({
       TEMPORAL_ADDRESS: t.temporalAddress,
       TEMPORAL_NAMESPACE: t.namespace,
       DATABASE_URL: databaseUrl,
@@ -45,16 +42,9 @@ beforeAll(async () => {
       ACTIONGATE_POLICIES: await policiesDispatchingTo(fake),
       // Signed receipts: the append holds a checked-out client across a transaction.
       ACTIONGATE_RECEIPT_KEY: receiptKey,
-    },
-    cwd: REPO_ROOT,
   });
-  worker.stdout?.on('data', (d) => (workerLog += d));
-  worker.stderr?.on('data', (d) => (workerLog += d));
-  const deadline = Date.now() + 90_000;
-  while (!workerLog.includes('worker polling task queue')) {
-    if (worker.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not start:\n${workerLog}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  worker = started.process;
+  workerLog = started.log;
 }, 120_000);
 
 afterAll(async () => {
@@ -96,7 +86,7 @@ function terminateRepeatedly(everyMs: number): { stop(): Promise<number> } {
 /** Resolves when the worker process exits (with what it printed), so a crash fails the test at once. */
 function workerExit(): Promise<never> {
   return new Promise((_, reject) =>
-    worker.once('exit', (code, signal) => reject(new Error(`the worker exited (code ${code}, signal ${signal}):\n${workerLog.slice(-4000)}`))),
+    worker.once('exit', (code, signal) => reject(new Error(`the worker exited (code ${code}, signal ${signal}):\n${workerLog().slice(-4000)}`))),
   );
 }
 
@@ -126,7 +116,7 @@ describe('when the worker loses its Postgres connections mid-write during a burs
 
     expect(terminated).toBeGreaterThan(0);
     expect(worker.exitCode).toBeNull();
-    expect(workerLog).not.toContain('unexpected error');
+    expect(workerLog()).not.toContain('unexpected error');
     for (const result of results) {
       const refused = result.outcome === 'DENY' && result.reasons.includes('receipt_store_unavailable');
       const decided = result.outcome === 'PERMIT' && result.dispatch.status === 'succeeded';

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from './paths.js';
 
@@ -22,4 +22,24 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd: string 
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(stdin);
   });
+}
+
+export interface CliWorker {
+  readonly process: ChildProcess;
+  /** Everything the worker printed so far (stdout and stderr). */
+  log(): string;
+}
+
+/** Starts `actiongate worker` with only PATH and `env` set; resolves once it polls its task queue. */
+export async function startCliWorker(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<CliWorker> {
+  const child = spawn(process.execPath, [BIN, 'worker'], { env: { PATH: process.env.PATH, ...env }, cwd: REPO_ROOT });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const deadline = Date.now() + timeoutMs;
+  while (!output.includes('worker polling task queue')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { process: child, log: () => output };
 }
