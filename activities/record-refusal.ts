@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { GATE_REASONS } from '../src/action/action-result.js';
-import { DIGEST_PATTERN, type Digest } from '../src/request/digest.js';
 import type { ActionRequest } from '../src/request/action-request.js';
 import { requestHash } from '../src/request/request-hash.js';
 import { receiptDetail, receiptSubject, type DecisionReceiptBody } from '../src/receipt/receipt-body.js';
@@ -19,8 +18,6 @@ export type WorkflowRefusalReason = keyof typeof REFUSAL_REASONS;
 export interface RecordRefusalInput {
   request: ActionRequest;
   reason: WorkflowRefusalReason;
-  /** The policy set the action was pinned to, when known; cited by the receipt. */
-  digest?: Digest | null;
   detail?: string;
   /** When the workflow decided to refuse (its clock), so the agent's answer and the receipt agree. */
   issuedAt: string;
@@ -28,7 +25,6 @@ export interface RecordRefusalInput {
 
 const InputSchema = z.object({
   reason: z.enum(Object.keys(REFUSAL_REASONS) as [WorkflowRefusalReason, ...WorkflowRefusalReason[]]),
-  digest: z.string().regex(DIGEST_PATTERN).nullable().optional(),
   detail: z.string().max(2_000).optional(),
   issuedAt: z.iso.datetime(),
 });
@@ -46,7 +42,7 @@ export async function recordRefusal(
   const data = parseInput('recordRefusal', deps.onRefusedCall, InputSchema, input);
   const earlier = await existingDecision(deps.store, request, caller);
   if (earlier) return earlier;
-  const { reason, digest, detail, issuedAt } = data;
+  const { reason, detail, issuedAt } = data;
   const body: DecisionReceiptBody = {
     ...receiptSubject(request, {
       workflowId: caller.workflowId,
@@ -59,7 +55,8 @@ export async function recordRefusal(
     outcome: REFUSAL_REASONS[reason],
     reasons: [reason],
     mode: 'enforce',
-    policy: { digest: (digest ?? null) as Digest | null, version: null },
+    // No policy set decided this refusal (the gate did not answer), so it cites none.
+    policy: { digest: null, version: null },
     detail: receiptDetail(detail),
   };
   return commitDecision(deps.store, request, caller, body);

@@ -19,7 +19,7 @@ import { allowsDispatch, type ActionDecision, type ActionResult, type DispatchRe
 import { safeParseActionRequest, type ActionRequest } from '../src/request/action-request.js';
 import { digestsEqual, type Digest } from '../src/request/digest.js';
 import { requestHash } from '../src/request/request-hash.js';
-import { SUPERSEDED_ERROR_CODE, type DecisionReceiptBody } from '../src/receipt/receipt-body.js';
+import { SUPERSEDED_ERROR_CODE, receiptSubject, type DecisionReceiptBody } from '../src/receipt/receipt-body.js';
 import type { RequestSignature } from '../src/identity/request-signature.js';
 import { DISPATCH_ACTIVITY_OPTIONS } from './dispatch-options.js';
 import {
@@ -253,16 +253,7 @@ function publishDecision(decided: ActionDecision): void {
 function refusalBody(request: ActionRequest, hash: Digest, reason: string, issuedAt: string): DecisionReceiptBody {
   const { workflowId, runId } = workflowInfo();
   return {
-    v: 1,
-    idempotencyKey: request.idempotencyKey,
-    workflowId,
-    runId,
-    requestHash: hash,
-    actor: { id: request.actor.id, type: request.actor.type, keyId: null },
-    surface: request.surface,
-    action: request.action,
-    target: { type: request.target.type, id: request.target.id },
-    issuedAt,
+    ...receiptSubject(request, { workflowId, runId, requestHash: hash, issuedAt, actorKeyId: null }),
     kind: 'decision',
     outcome: 'DENY',
     reasons: [reason],
