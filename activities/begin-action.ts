@@ -2,7 +2,7 @@ import type { PolicySource } from '../src/policy/policy-source.js';
 import type { ReceiptStore } from '../src/store/receipt-store.js';
 import type { ActionRequest } from '../src/request/action-request.js';
 import { governedCall, type RefusedCallSink } from './caller.js';
-import { receiptsOfKey, type RecordedDecision, type RecordedOutcome } from './run-receipts.js';
+import { receiptsOfKey, type RecordedDecision, type RecordedOperators, type RecordedOutcome } from './run-receipts.js';
 
 export interface BeginActionInput {
   request: ActionRequest;
@@ -13,7 +13,7 @@ export const DEFAULT_BUDGET_MS = 2_000;
 
 export type BeginActionResult =
   /** An earlier run of this key decided (its workflow history may be gone): answer from its receipts. */
-  | { kind: 'prior'; decision: RecordedDecision; outcome: RecordedOutcome | null }
+  | { kind: 'prior'; decision: RecordedDecision; outcome: RecordedOutcome | null; operators?: RecordedOperators }
   /** This very run decided already (a retried first workflow task runs its local activities again). */
   | { kind: 'own'; decision: RecordedDecision }
   /** Nothing decided yet: the gate's budget for the surface, from the active policy set. */
@@ -28,10 +28,10 @@ export async function beginAction(
   input: BeginActionInput,
 ): Promise<BeginActionResult> {
   const { request, caller } = governedCall('beginAction', deps.onRefusedCall, input);
-  const { decision, outcome } = await receiptsOfKey(deps.store, request.idempotencyKey);
+  const { decision, outcome, operators } = await receiptsOfKey(deps.store, request.idempotencyKey);
   if (decision) {
     if (decision.body.runId === caller.runId && decision.body.workflowId === caller.workflowId) return { kind: 'own', decision };
-    return { kind: 'prior', decision, outcome: outcome ?? null };
+    return { kind: 'prior', decision, outcome: outcome ?? null, ...(operators ? { operators } : {}) };
   }
   let budgetMs = DEFAULT_BUDGET_MS;
   try {

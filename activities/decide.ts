@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { GATE_REASONS } from '../src/action/action-result.js';
+import { GATE_REASONS, overridable } from '../src/action/action-result.js';
 import type { RequestSignature } from '../src/identity/request-signature.js';
 import type { PolicyDecision } from '../src/policy/decision.js';
 import type { CompiledPolicySet } from '../src/policy/policy-set.js';
@@ -7,11 +7,12 @@ import type { PolicySource } from '../src/policy/policy-source.js';
 import type { ActionRequest } from '../src/request/action-request.js';
 import { requestHash } from '../src/request/request-hash.js';
 import type { Digest } from '../src/request/digest.js';
-import { receiptDetail, receiptSubject, type DecisionReceiptBody, type SurfaceMode } from '../src/receipt/receipt-body.js';
+import { receiptDetail, receiptSubject, type DecisionReceiptBody, type OperatorWait, type SurfaceMode } from '../src/receipt/receipt-body.js';
+import type { SurfaceConfig } from '../src/policy/surface-registry.js';
 import type { ReceiptStore } from '../src/store/receipt-store.js';
 import type { FaultPoints } from '../src/faults/fault-points.js';
 import { governedCall, type GovernedCaller, type RefusedCallSink } from './caller.js';
-import { receiptsOfKey, type RecordedDecision, type RecordedOutcome } from './run-receipts.js';
+import { receiptsOfKey, type RecordedDecision, type RecordedOperators, type RecordedOutcome } from './run-receipts.js';
 import { isPermanentStoreError, rethrowStoreError } from './store-errors.js';
 
 export interface DecideInput {
@@ -28,7 +29,7 @@ export type DecideResult =
   /** The decision this run made, committed: only this unlocks dispatch. */
   | { kind: 'decided'; decision: RecordedDecision }
   /** Another run of the key decided first: its receipts are the answer. */
-  | { kind: 'prior'; decision: RecordedDecision; outcome: RecordedOutcome | null };
+  | { kind: 'prior'; decision: RecordedDecision; outcome: RecordedOutcome | null; operators?: RecordedOperators };
 
 export interface DecideDeps {
   store: ReceiptStore;
@@ -96,18 +97,48 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
     policy: { digest: decision.policy.digest, version: set && decision.policy.digest === set.digest ? set.version : null },
     detail: receiptDetail(decision.detail),
   };
+  const wait = surface ? operatorWait(request, decision, surface, body, decidedAt) : undefined;
+  if (wait) body.operators = wait;
   await deps.faultPoints?.reach('decide.before-commit', request.idempotencyKey);
   const committed = await commitDecision(deps.store, request, caller, body);
   await deps.faultPoints?.reach('decide.after-commit', request.idempotencyKey);
   return committed;
 }
 
+/**
+ * Whether the action waits for operators, from the pinned policies' grants: a STEP_UP on an
+ * enforce surface with an approvals grant (one requirement per group its approval policies
+ * name), or an overridable DENY of a request that asked for break-glass on a surface that grants it.
+ */
+function operatorWait(request: ActionRequest, decision: PolicyDecision, surface: SurfaceConfig, body: DecisionReceiptBody, at: Date): OperatorWait | undefined {
+  if (body.mode !== 'enforce') return undefined;
+  if (body.outcome === 'STEP_UP' && surface.approvals && decision.approvalGroups && decision.approvalGroups.length > 0) {
+    const grant = surface.approvals;
+    return {
+      kind: 'approval',
+      requirements: decision.approvalGroups.map((group) => ({ groups: [group], quorum: grant.quorum })),
+      reasonRequired: grant.reasonRequired,
+      until: new Date(at.getTime() + grant.windowMs).toISOString(),
+    };
+  }
+  if (request.breakGlass && surface.breakGlass && overridable(body)) {
+    const grant = surface.breakGlass;
+    return {
+      kind: 'override',
+      requirements: [{ groups: [...grant.groups].sort(), quorum: grant.quorum }],
+      reasonRequired: grant.reasonRequired,
+      until: new Date(at.getTime() + grant.windowMs).toISOString(),
+    };
+  }
+  return undefined;
+}
+
 /** A decision of this key already on record: this run's own (a re-run after a crash) or an earlier run's. */
 export async function existingDecision(store: ReceiptStore, request: ActionRequest, caller: GovernedCaller): Promise<DecideResult | undefined> {
-  const { decision, outcome } = await receiptsOfKey(store, request.idempotencyKey).catch(rethrowStoreError);
+  const { decision, outcome, operators } = await receiptsOfKey(store, request.idempotencyKey).catch(rethrowStoreError);
   if (!decision) return undefined;
   if (decision.body.runId === caller.runId && decision.body.workflowId === caller.workflowId) return { kind: 'decided', decision };
-  return { kind: 'prior', decision, outcome: outcome ?? null };
+  return { kind: 'prior', decision, outcome: outcome ?? null, ...(operators ? { operators } : {}) };
 }
 
 /** Appends the decision receipt and reports what is on record: ours, or the one that won a race. */
@@ -116,8 +147,8 @@ export async function commitDecision(store: ReceiptStore, request: ActionRequest
   if (receipt.body.kind !== 'decision') throw ApplicationFailure.nonRetryable(`receipt ${receipt.receiptId} is not a decision`, 'RECEIPT_REJECTED');
   const recorded = { receiptId: receipt.receiptId, body: receipt.body };
   if (receipt.body.runId === caller.runId && receipt.body.workflowId === caller.workflowId) return { kind: 'decided', decision: recorded };
-  const { outcome } = await receiptsOfKey(store, request.idempotencyKey).catch(rethrowStoreError);
-  return { kind: 'prior', decision: recorded, outcome: outcome ?? null };
+  const { outcome, operators } = await receiptsOfKey(store, request.idempotencyKey).catch(rethrowStoreError);
+  return { kind: 'prior', decision: recorded, outcome: outcome ?? null, ...(operators ? { operators } : {}) };
 }
 
 /**

@@ -8,7 +8,7 @@ import { receiptSubject, type OutcomeReceiptBody } from '../src/receipt/receipt-
 import type { ReceiptStore } from '../src/store/receipt-store.js';
 import type { FaultPoints } from '../src/faults/fault-points.js';
 import { governedCall, refuse, type RefusedCallSink } from './caller.js';
-import { receiptsOfKey, type RecordedDecision, type RecordedOutcome } from './run-receipts.js';
+import { operatorsPermit, receiptsOfKey, type RecordedDecision, type RecordedOutcome } from './run-receipts.js';
 import { rethrowStoreError } from './store-errors.js';
 
 export interface DispatchInput {
@@ -37,7 +37,8 @@ export const DISPATCH_HEARTBEAT_MS = 1_000;
 /**
  * Performs the side effect through the surface's connector, passing the idempotency key along,
  * and commits the outcome receipt itself. It dispatches only when Postgres holds a committed
- * decision that lets it ({@link allowsDispatch}) for exactly the calling workflow run and this
+ * decision that lets it ({@link allowsDispatch}), or a decision that waited for operators and their
+ * PERMIT receipt answering it ({@link operatorsPermit}), for exactly the calling workflow run and this
  * request's hash, and no outcome is recorded yet; anything else is refused, non-retryable,
  * logged loudly and reported to `onRefusedCall`. An outcome this run already recorded (an
  * earlier attempt that died before completing) is returned without dispatching again.
@@ -48,7 +49,7 @@ export const DISPATCH_HEARTBEAT_MS = 1_000;
 export async function dispatch(deps: DispatchDeps, input: DispatchInput): Promise<DispatchOutput> {
   const { request, caller } = governedCall('dispatch', deps.onRefusedCall, input);
   const hash = requestHash(request);
-  const { decision, outcome } = await receiptsOfKey(deps.store, request.idempotencyKey).catch(rethrowStoreError);
+  const { decision, outcome, operators } = await receiptsOfKey(deps.store, request.idempotencyKey).catch(rethrowStoreError);
   const refused = (why: string): never => refuse('dispatch', deps.onRefusedCall, 'DISPATCH_REFUSED', `dispatch of ${request.idempotencyKey} refused: ${why}`);
   if (!decision) return refused('no decision is on record for this key');
   const body = decision.body;
@@ -56,7 +57,9 @@ export async function dispatch(deps: DispatchDeps, input: DispatchInput): Promis
     refused(`the decision on record belongs to run ${body.runId}, not to the calling run ${caller.runId}`);
   }
   if (!digestsEqual(body.requestHash, hash)) refused(`the request hashes to ${hash}; the decision on record is for ${body.requestHash}`);
-  if (!allowsDispatch(body)) refused(`the decision on record is ${body.outcome} [${body.reasons.join(', ')}] in ${body.mode} mode`);
+  if (!allowsDispatch(body) && !operatorsPermit(decision, operators)) {
+    refused(`the decision on record is ${body.outcome} [${body.reasons.join(', ')}] in ${body.mode} mode${body.operators ? `, and no ${body.operators.kind} of this run permits it` : ''}`);
+  }
   if (outcome) {
     if (outcome.body.runId === caller.runId && digestsEqual(outcome.body.decisionReceiptId, decision.receiptId)) {
       return { resultHash: outcome.body.dispatch.resultHash, outcomeReceiptId: outcome.receiptId };

@@ -8,6 +8,7 @@ import { decide, type DecideInput } from './decide.js';
 import { dispatch, type DispatchInput } from './dispatch.js';
 import { recordOutcome, type RecordOutcomeInput } from './record-outcome.js';
 import { recordRefusal, type RecordRefusalInput } from './record-refusal.js';
+import { resolveOperators, type ResolveOperatorsInput } from './resolve-operators.js';
 
 export interface ActivityDeps {
   policies: PolicySource;
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     recordRefusal: (input: RecordRefusalInput) => recordRefusal(deps, input),
     dispatch: (input: DispatchInput) => dispatch(deps, input),
     recordOutcome: (input: RecordOutcomeInput) => recordOutcome(deps, input),
+    resolveOperators: (input: ResolveOperatorsInput) => resolveOperators(deps, input),
   };
 }
 
@@ -44,5 +46,6 @@ export type { BeginActionInput, DecideInput, DispatchInput, RecordOutcomeInput, 
 export type { BeginActionResult } from './begin-action.js';
 export type { DecideResult } from './decide.js';
 export type { DispatchOutput } from './dispatch.js';
-export type { RecordedDecision, RecordedOutcome } from './run-receipts.js';
+export type { RecordedDecision, RecordedOperators, RecordedOutcome } from './run-receipts.js';
+export type { ResolveOperatorsInput, ResolveOperatorsResult, ApprovalCheckResult } from './resolve-operators.js';
 export type { RefusedCall, RefusedCallSink } from './caller.js';

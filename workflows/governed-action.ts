@@ -11,11 +11,12 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, DecideResult, RecordedDecision, RecordedOutcome } from '../activities/index.js';
-import { allowsDispatch, type ActionDecision, type ActionResult, type DispatchReport } from '../src/action/action-result.js';
+import type { Activities, DecideResult, RecordedDecision, RecordedOperators, RecordedOutcome } from '../activities/index.js';
+import { allowsDispatch, type ActionDecision, type ActionResult, type DispatchReport, type OperatorResolution } from '../src/action/action-result.js';
 import { safeParseActionRequest, type ActionRequest } from '../src/request/action-request.js';
 import { digestsEqual, type Digest } from '../src/request/digest.js';
 import { requestHash } from '../src/request/request-hash.js';
@@ -26,8 +27,11 @@ import {
   FAILURE_TYPES,
   SEARCH_ATTRIBUTES,
   decisionQuery,
+  operatorApprovalSignal,
+  operatorsQuery,
   submitActionUpdate,
   type GovernedActionInput,
+  type OperatorsView,
 } from './contract.js';
 
 /** Store steps get this many attempts of this length before the action is refused instead. */
@@ -64,6 +68,26 @@ const durableStore = proxyActivities<Activities>({
 });
 
 const external = proxyActivities<Activities>(DISPATCH_ACTIVITY_OPTIONS);
+
+// Weighing operators' approvals reads Postgres and the pinned policies and may write the approval
+// or override receipt: a regular activity, retried while the store or the policies are away.
+const operatorsStore = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '30 days',
+  retry: {
+    initialInterval: '1s',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: ['CALLER_REFUSED', 'INVALID_INPUT', 'RECEIPT_REJECTED'],
+  },
+});
+
+/** Signals held at once while the action waits; more are dropped (and logged) until these are weighed. */
+const MAX_PENDING_APPROVALS = 20;
+/** Refused approvals kept for the `operators` query (all are logged by the checking activity). */
+const MAX_REFUSED_SHOWN = 20;
+/** After the window's timer, how long to wait before asking again when the gate's clock is behind. */
+const WINDOW_RECHECK_MS = 5_000;
 
 export async function governedActionWorkflow(input: GovernedActionInput): Promise<ActionResult> {
   const parsed = safeParseActionRequest(input?.request);
@@ -165,7 +189,85 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
 
   decision = decisionView(decided.decision.body, decided.decision.receiptId);
   publishDecision(decision);
-  return finish(request, decided, decision, null, (d) => (decision = d));
+  // A STEP_UP, or a DENY whose request asked for break-glass: the agent has its answer; the action
+  // stays open for operators until the window closes.
+  const resolution = decided.decision.body.operators ? await awaitOperators(request, decided.decision) : undefined;
+  return finish(request, decided, decision, null, (d) => (decision = d), resolution);
+}
+
+/**
+ * Waits for operators' signed approvals (signal `operator-approval`) until the decision's window
+ * closes, by the workflow clock (a worker that dies meanwhile resumes the same wait). Every batch
+ * is weighed by the resolveOperators activity against Postgres and the pinned policies; only its
+ * verdict counts. Returns the recorded approval or override receipt, or null if none could be
+ * recorded (the action then ends without dispatch).
+ */
+async function awaitOperators(request: ActionRequest, decision: RecordedDecision): Promise<RecordedOperators | null> {
+  const wait = decision.body.operators as NonNullable<DecisionReceiptBody['operators']>;
+  const pending = wait.kind === 'approval' ? 'approval-pending' : 'break-glass-pending';
+  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.operators, value: pending }]);
+  const inbox: unknown[] = [];
+  let dropped = 0;
+  const view: OperatorsView = {
+    kind: wait.kind,
+    decisionReceiptId: decision.receiptId,
+    requirements: wait.requirements,
+    reasonRequired: wait.reasonRequired,
+    until: wait.until,
+    counted: [],
+    refused: [],
+    resolution: null,
+  };
+  setHandler(operatorApprovalSignal, (approval: unknown) => {
+    if (view.resolution !== null) return;
+    if (inbox.length >= MAX_PENDING_APPROVALS) {
+      dropped++;
+      return;
+    }
+    inbox.push(approval);
+  });
+  setHandler(operatorsQuery, () => view);
+
+  const until = Date.parse(wait.until);
+  let counted: unknown[] = [];
+  let receipt: RecordedOperators | null = null;
+  while (receipt === null) {
+    const remaining = until - Date.now();
+    const arrived = remaining > 0 && (await condition(() => inbox.length > 0, remaining));
+    if (dropped > 0) {
+      log.warn('operator approvals dropped: too many at once', { idempotencyKey: request.idempotencyKey, dropped });
+      dropped = 0;
+    }
+    const batch = arrived ? inbox.splice(0, inbox.length) : [];
+    const approvals = [...counted, ...batch];
+    let result: Awaited<ReturnType<Activities['resolveOperators']>>;
+    try {
+      result = await operatorsStore.resolveOperators({ request, approvals, windowClosed: !arrived });
+    } catch (err) {
+      log.error('operators could not be weighed: the action ends without dispatch', { idempotencyKey: request.idempotencyKey, error: failureOf(err).message });
+      break;
+    }
+    if (result.kind === 'resolved') {
+      receipt = result.receipt;
+      break;
+    }
+    counted = result.checks.filter((check) => check.ok).map((check) => approvals[check.index]);
+    view.counted = result.checks
+      .filter((check) => check.ok)
+      .map((check) => ({ operatorId: check.operatorId ?? '', verdict: check.verdict ?? '', expiresAt: check.expiresAt ?? '' }));
+    const refusedNow = result.checks
+      .filter((check) => !check.ok && check.index >= approvals.length - batch.length)
+      .map((check) => ({ operatorId: check.operatorId, rejection: check.rejection ?? 'refused', detail: check.detail ?? '' }));
+    view.refused = [...view.refused, ...refusedNow].slice(-MAX_REFUSED_SHOWN);
+    if (!arrived) await sleep(WINDOW_RECHECK_MS); // the window's timer fired before the gate's clock agreed
+  }
+  if (receipt) {
+    const body = receipt.body;
+    view.resolution = { outcome: body.outcome, reasons: body.reasons, receiptId: receipt.receiptId };
+    // approved, approval-rejected, approval-timeout, overridden, override-rejected, override-timeout
+    upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.operators, value: body.reasons[0].replace(/_/g, '-') }]);
+  }
+  return receipt;
 }
 
 /**
@@ -179,12 +281,14 @@ async function finish(
   told: ActionDecision,
   superseded: { code: string; message: string } | null,
   setDecision: (d: ActionDecision) => void,
+  operators?: RecordedOperators | null,
 ): Promise<ActionResult> {
   if (decided.kind === 'prior') return answerFromPrior(decided, setDecision);
   const recorded = decided.decision;
   let failure: { code: string; message: string } | null = null;
   let dispatched = false;
-  if (superseded === null && allowsDispatch(recorded.body)) {
+  const permitted = allowsDispatch(recorded.body) || operators?.body.outcome === 'PERMIT';
+  if (superseded === null && permitted) {
     try {
       await external.dispatch({ request });
       dispatched = true;
@@ -200,7 +304,7 @@ async function finish(
     dispatch:
       dispatched || failure
         ? { status: 'failed' as const, error: failure ?? { code: 'DISPATCH_UNCONFIRMED', message: 'dispatch completed without an outcome receipt' } }
-        : { status: 'skipped' as const, error: superseded !== null && allowsDispatch(recorded.body) ? superseded : null },
+        : { status: 'skipped' as const, error: superseded !== null && permitted ? superseded : operators === null ? OPERATORS_UNRESOLVED : null },
   };
   let outcome: RecordedOutcome;
   try {
@@ -213,12 +317,27 @@ async function finish(
     ...told,
     receipts: { decision: recorded.receiptId, outcome: outcome.receiptId },
     dispatch: { ...outcome.body.dispatch },
+    ...(operators !== undefined && recorded.body.operators ? { operators: operatorResolution(recorded.body.operators.kind, operators) } : {}),
+  };
+}
+
+/** The outcome's error when operators' answers could not be weighed or recorded: nothing was dispatched. */
+const OPERATORS_UNRESOLVED = { code: 'OPERATORS_UNRESOLVED', message: 'the operators\' answers could not be weighed or recorded; the action was not carried out' };
+
+function operatorResolution(kind: 'approval' | 'override', receipt: RecordedOperators | null): OperatorResolution {
+  if (receipt === null) return { kind, outcome: 'DENY', reasons: ['operators_unresolved'], operators: [], receiptId: null };
+  return {
+    kind,
+    outcome: receipt.body.outcome,
+    reasons: [...receipt.body.reasons],
+    operators: receipt.body.approvals.map((a) => a.statement.operatorId),
+    receiptId: receipt.receiptId,
   };
 }
 
 /** An earlier run of the key decided: the same request gets its answer, another one a conflict. */
 async function answerFromPrior(
-  prior: { decision: RecordedDecision; outcome: RecordedOutcome | null },
+  prior: { decision: RecordedDecision; outcome: RecordedOutcome | null; operators?: RecordedOperators },
   setDecision: (d: ActionDecision) => void,
 ): Promise<ActionResult> {
   const result = resultFromReceipts(prior);
@@ -279,16 +398,20 @@ function decisionView(body: DecisionReceiptBody, decisionReceiptId: Digest | nul
 }
 
 /** Rebuilds the first answer of a key from its receipts (the workflow history may be long gone). */
-function resultFromReceipts(prior: { decision: RecordedDecision; outcome: RecordedOutcome | null }): ActionResult {
+function resultFromReceipts(prior: { decision: RecordedDecision; outcome: RecordedOutcome | null; operators?: RecordedOperators }): ActionResult {
   const view = decisionView(prior.decision.body, prior.decision.receiptId);
+  const wait = prior.decision.body.operators;
+  const operators = wait && prior.operators && prior.operators.body.decisionReceiptId === prior.decision.receiptId ? prior.operators : undefined;
+  const permitted = allowsDispatch(prior.decision.body) || operators?.body.outcome === 'PERMIT';
   const dispatch: DispatchReport = prior.outcome
     ? { ...prior.outcome.body.dispatch }
-    : { status: allowsDispatch(prior.decision.body) ? 'unknown' : 'skipped', resultHash: null, error: null };
+    : { status: permitted ? 'unknown' : 'skipped', resultHash: null, error: null };
   return {
     ...view,
     fromReceipts: true,
     receipts: { decision: prior.decision.receiptId, outcome: prior.outcome?.receiptId ?? null },
     dispatch,
+    ...(wait ? { operators: operatorResolution(wait.kind, operators ?? null) } : {}),
   };
 }
 

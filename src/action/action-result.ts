@@ -32,6 +32,17 @@ export const HELD_REFUSAL_REASONS: readonly string[] = [
 ] satisfies Array<(typeof GATE_REASONS)[keyof typeof GATE_REASONS]>;
 
 /**
+ * Whether break-glass may override this decision: a DENY the policies made (policy ids, or no
+ * permit matched) in enforce mode. Never a SILENCE, a STEP_UP, or a refusal the gate made itself
+ * (timeouts, store faults, expiry, identity): those say nothing about what the policies want.
+ */
+export function overridable(body: { outcome: Outcome; mode: SurfaceMode; reasons: readonly string[] }): boolean {
+  if (body.outcome !== 'DENY' || body.mode !== 'enforce' || body.reasons.length === 0) return false;
+  const gateReasons: readonly string[] = Object.values(GATE_REASONS);
+  return body.reasons.every((reason) => reason === GATE_REASONS.noMatchingPermit || !gateReasons.includes(reason));
+}
+
+/**
  * Whether a recorded decision lets its action go out: a PERMIT, or a policy outcome in shadow
  * mode, never a held refusal. The workflow asks it to decide whether to dispatch; the dispatch
  * activity asks it again of the receipt in Postgres.
@@ -65,8 +76,22 @@ export interface DispatchReport {
   error: { code: string; message: string } | null;
 }
 
+/** How operators answered an action that waited for them (a STEP_UP, or a DENY under break-glass). */
+export interface OperatorResolution {
+  kind: 'approval' | 'override';
+  /** PERMIT: approved or overridden, dispatch followed. DENY: rejected or the window closed. */
+  outcome: 'PERMIT' | 'DENY';
+  reasons: string[];
+  /** The operators whose signed statements decided it. */
+  operators: string[];
+  /** The approval or override receipt; null only if it could not be recorded. */
+  receiptId: Digest | null;
+}
+
 /** The end of a governed action: the decision, what dispatch did, and both receipts. */
 export interface ActionResult extends Omit<ActionDecision, 'receipts'> {
   receipts: { decision: Digest | null; outcome: Digest | null };
   dispatch: DispatchReport;
+  /** Present when the action waited for operators. */
+  operators?: OperatorResolution;
 }

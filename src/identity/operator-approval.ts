@@ -5,6 +5,7 @@ import type { Signer } from '../keys/signer.js';
 import { canonicalJson } from '../request/canonical-json.js';
 import { DIGEST_PATTERN, digestsEqual, type Digest } from '../request/digest.js';
 import type { Ed25519Backend } from '../receipt/verify/ed25519-backend.js';
+import { unstorableText } from '../request/action-request.js';
 import type { PrincipalRegistry } from './principal-registry.js';
 
 /** Domain separation: an approval signature can never be read as a request, receipt or bundle signature. */
@@ -26,8 +27,9 @@ export const ApprovalStatementSchema = z.strictObject({
   requestHash: z.string().regex(DIGEST_PATTERN),
   decisionReceiptId: z.string().regex(DIGEST_PATTERN),
   verdict: z.enum(APPROVAL_VERDICTS),
-  reason: z.string().max(2_000),
-  operatorId: z.string().min(1).max(200),
+  // Stored in a receipt (jsonb): NUL and lone surrogates are refused here, not at the INSERT.
+  reason: z.string().max(2_000).refine((text) => unstorableText(text) === undefined, { error: 'must not contain U+0000 or an unpaired surrogate' }),
+  operatorId: z.string().min(1).max(200).refine((text) => unstorableText(text) === undefined, { error: 'must not contain U+0000 or an unpaired surrogate' }),
   expiresAt: Instant,
   /** At least 128 bits, base64url: the same approval cannot be counted twice. */
   nonce: z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, { error: 'must be 22 to 64 base64url characters (128 bits or more)' }),

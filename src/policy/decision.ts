@@ -4,8 +4,12 @@ import type { Digest } from '../request/digest.js';
  * `PERMIT`: a permit matched and no forbid did. `DENY`: the policies refuse the action.
  * `SILENCE`: the gate could not decide (unknown surface, evaluation error); a refusal too,
  * kept apart from `DENY` because it points at the gate or the request, not at the policy.
+ * `STEP_UP`: a permit matched and the only forbids that matched are approval policies
+ * (`@approval("group")`): the action waits for operators of those groups (docs/POLICIES.md).
  */
-export type Outcome = 'PERMIT' | 'DENY' | 'SILENCE';
+export type Outcome = 'PERMIT' | 'DENY' | 'SILENCE' | 'STEP_UP';
+
+export const OUTCOMES = ['PERMIT', 'DENY', 'SILENCE', 'STEP_UP'] as const satisfies readonly Outcome[];
 
 /**
  * The value a policy evaluation produces; never an exception.
@@ -27,6 +31,8 @@ export interface PolicyDecision {
   detail?: string;
   /** The key that proved the actor; null when accepted unsigned (shadow) or assumed (cases, replay). */
   actorKeyId?: string | null;
+  /** For `STEP_UP`: the groups the refusing approval policies name (sorted); each needs the surface's quorum. */
+  approvalGroups?: string[];
 }
 
 /** Reasons that are not policy ids. A policy may not use one of these as its `@id`. */

@@ -11,7 +11,7 @@ const JsonValue: z.ZodType<unknown> = z.lazy(() =>
 );
 
 const Expectation = z.strictObject({
-  outcome: z.enum(['PERMIT', 'DENY', 'SILENCE']),
+  outcome: z.enum(['PERMIT', 'DENY', 'SILENCE', 'STEP_UP']),
   reasons: z.array(z.string()).min(1),
 });
 

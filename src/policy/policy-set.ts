@@ -149,22 +149,21 @@ export function compilePolicySet(files: readonly PolicyFile[], options: CompileP
     }
   }
 
-  const preparsed = new Map<string, { config: SurfaceConfig; policySetId: string }>();
+  const preparsed = new Map<string, PreparsedSurface>();
   for (const [surface, policies] of bySurface) {
     if (policies.length === 0) {
       // A surface with no policies would deny everything and hide a missing folder.
       throw new PolicyError('POLICY_INVALID', `${surface}/: surface "${surface}" has no policies`, { file: `${surface}/`, surface });
     }
     validatePolicies(schemaFile, policies);
-    const policySetId = `${digest}/${surface}`;
-    const answer = preparsePolicySet(policySetId, {
-      staticPolicies: Object.fromEntries(policies.map((policy) => [policy.id, policy.text])),
-    });
-    if (answer.type === 'failure') {
-      const messages = answer.errors.map((error) => error.message).join('; ');
-      throw new PolicyError('POLICY_INVALID', `${surface}/: ${messages}`, { file: `${surface}/`, surface });
-    }
-    preparsed.set(surface, { config: registry.surfaces[surface] as SurfaceConfig, policySetId });
+    const config = registry.surfaces[surface] as SurfaceConfig;
+    const approvalGroups = approvalPolicies(surface, config, policies);
+    const policySetId = preparseSurface(`${digest}/${surface}`, surface, policies);
+    // Step-up needs to know whether the request would pass without the approval forbids: a
+    // second set without them answers that, asked only when approval policies refused.
+    const withoutApprovals =
+      approvalGroups.size > 0 ? preparseSurface(`${digest}/${surface}/without-approvals`, surface, policies.filter((p) => p.approvalGroup === undefined)) : null;
+    preparsed.set(surface, { config, policySetId, approvalGroups, withoutApprovals });
   }
 
   return Object.freeze({
@@ -198,12 +197,71 @@ export function compilePolicySet(files: readonly PolicyFile[], options: CompileP
           targetTags: listed?.tags ?? [],
         });
         const named = () => contextMismatches(types, request.action, call.context);
-        return { ...decisionFromAnswer(statefulIsAuthorized(call), digest, named), actorKeyId: actor.keyId };
+        const decided = decisionFromAnswer(statefulIsAuthorized(call), digest, named);
+        return { ...stepUp(decided, surface, call), actorKeyId: actor.keyId };
       } catch (error) {
         return evaluationError(digest, [error instanceof Error ? error.message : String(error)]);
       }
     },
   });
+}
+
+interface PreparsedSurface {
+  config: SurfaceConfig;
+  policySetId: string;
+  /** Approval policy id → the operator group it names (`@approval("group")`). */
+  approvalGroups: ReadonlyMap<string, string>;
+  /** The surface's policies without the approval forbids; null when it has none. */
+  withoutApprovals: string | null;
+}
+
+function preparseSurface(policySetId: string, surface: string, policies: readonly IdentifiedPolicy[]): string {
+  const answer = preparsePolicySet(policySetId, {
+    staticPolicies: Object.fromEntries(policies.map((policy) => [policy.id, policy.text])),
+  });
+  if (answer.type === 'failure') {
+    const messages = answer.errors.map((error) => error.message).join('; ');
+    throw new PolicyError('POLICY_INVALID', `${surface}/: ${messages}`, { file: `${surface}/`, surface });
+  }
+  return policySetId;
+}
+
+/**
+ * The surface's approval policies. An approval policy on a surface that grants nobody approvals,
+ * or naming a group the grant leaves out, could never be lifted: a configuration error, at load.
+ */
+function approvalPolicies(surface: string, config: SurfaceConfig, policies: readonly IdentifiedPolicy[]): Map<string, string> {
+  const groups = new Map<string, string>();
+  for (const policy of policies) {
+    if (policy.approvalGroup === undefined) continue;
+    if (!config.approvals?.groups.includes(policy.approvalGroup)) {
+      throw new PolicyError(
+        'POLICY_INVALID',
+        `${policy.path}: policy "${policy.id}" asks for approval by "${policy.approvalGroup}", but ${SURFACES_FILE} surfaces.${surface}.approvals ${config.approvals ? `grants only ${config.approvals.groups.join(', ')}` : 'is not set'}`,
+        { file: policy.path, policyId: policy.id, surface },
+      );
+    }
+    groups.set(policy.id, policy.approvalGroup);
+  }
+  return groups;
+}
+
+/**
+ * A DENY whose refusing policies are all approval policies becomes STEP_UP, if and only if the
+ * request passes the surface's other policies (a permit matches, no other forbid does, no error).
+ * Anything else is left as it was: a SILENCE or another refusal never becomes a step-up.
+ */
+function stepUp(decided: PolicyDecision, surface: PreparsedSurface, call: Parameters<typeof statefulIsAuthorized>[0]): PolicyDecision {
+  if (decided.outcome !== 'DENY' || surface.withoutApprovals === null) return decided;
+  if (decided.reasons.length === 0 || !decided.reasons.every((id) => surface.approvalGroups.has(id))) return decided;
+  const rest = decisionFromAnswer(statefulIsAuthorized({ ...call, preparsedPolicySetId: surface.withoutApprovals }), decided.policy.digest as Digest);
+  if (rest.outcome === 'SILENCE') return rest;
+  if (rest.outcome !== 'PERMIT') {
+    // Another obstacle stands (no permit matched): the refusal stays, naming everything that refused.
+    return { ...decided, reasons: [...new Set([...decided.reasons, ...rest.reasons])].sort() };
+  }
+  const groups = [...new Set(decided.reasons.map((id) => surface.approvalGroups.get(id) as string))].sort();
+  return { outcome: 'STEP_UP', reasons: decided.reasons, policy: decided.policy, approvalGroups: groups };
 }
 
 /**

@@ -22,7 +22,7 @@ export const ConnectorConfigSchema = z.discriminatedUnion('kind', [HttpConnector
 export const OperatorGrantSchema = z.strictObject({
   groups: z.array(z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, { error: 'must be a lower-case group name' })).min(1),
   quorum: z.int().min(1).max(10).default(1),
-  windowMs: z.int().min(60_000).max(86_400_000).default(900_000),
+  windowMs: z.int().min(10_000).max(86_400_000).default(900_000),
   reasonRequired: z.boolean().default(true),
 });
 

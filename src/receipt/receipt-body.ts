@@ -1,11 +1,12 @@
 import type { ActionRequest } from '../request/action-request.js';
 import type { Digest } from '../request/digest.js';
 import type { Outcome } from '../policy/decision.js';
+import type { SignedApproval } from '../identity/operator-approval.js';
 
 /** Body format version. A reader that meets another value fails with UNSUPPORTED_VERSION. */
 export const RECEIPT_VERSION = 1 as const;
 
-export type ReceiptKind = 'decision' | 'outcome' | 'override';
+export type ReceiptKind = 'decision' | 'outcome' | 'approval' | 'override';
 export type SurfaceMode = 'enforce' | 'shadow';
 export type DispatchStatus = 'succeeded' | 'failed' | 'skipped';
 
@@ -35,6 +36,53 @@ export interface DecisionReceiptBody extends ReceiptSubject {
   policy: { digest: Digest | null; version: string | null };
   /** Why a refusal was made, when the reason alone does not say (which field broke the schema, which key failed); at most 2,000 characters. */
   detail: string | null;
+  /** Present only when the action waits for operators: a STEP_UP, or a DENY whose request asked for break-glass. */
+  operators?: OperatorWait;
+}
+
+/**
+ * What an action waits for: `approval` (a STEP_UP) or `override` (break-glass on a DENY), from
+ * whom, how many, until when. Taken from the pinned policies when the decision is made.
+ */
+export interface OperatorWait {
+  kind: 'approval' | 'override';
+  /**
+   * All must be met: each needs `quorum` distinct operators, each in one of its `groups`.
+   * A step-up has one per group its approval policies name; break-glass one with the grant's groups.
+   */
+  requirements: Array<{ groups: string[]; quorum: number }>;
+  reasonRequired: boolean;
+  /** The end of the window: the decision's instant plus the grant's windowMs. */
+  until: string;
+}
+
+/** Reasons of an approval or override receipt. */
+export const OPERATOR_REASONS = {
+  approved: 'approved',
+  approvalRejected: 'approval_rejected',
+  approvalTimeout: 'approval_timeout',
+  overridden: 'overridden',
+  overrideRejected: 'override_rejected',
+  overrideTimeout: 'override_timeout',
+} as const;
+export type OperatorReason = (typeof OPERATOR_REASONS)[keyof typeof OPERATOR_REASONS];
+
+/**
+ * How operators answered a decision that waited for them: `PERMIT` (quorum approved, or the
+ * glass was broken) unlocks dispatch; `DENY` (rejected, or the window closed) ends the action.
+ * Carries every operator-signed statement that decided it, so a verifier holding the operators'
+ * public keys can check them.
+ */
+export interface OperatorReceiptBody extends ReceiptSubject {
+  kind: 'approval' | 'override';
+  /** The STEP_UP or DENY decision receipt this answers. */
+  decisionReceiptId: Digest;
+  outcome: 'PERMIT' | 'DENY';
+  reasons: [OperatorReason];
+  /** The pinned policy set whose operators and grants were applied (the decision's). */
+  policy: { digest: Digest | null; version: string | null };
+  /** The signed approvals that decided it, sorted by operator id; empty when the window closed. */
+  approvals: SignedApproval[];
 }
 
 /** What dispatch did, linked to the decision receipt by that receipt's id. */
@@ -49,7 +97,7 @@ export interface OutcomeReceiptBody extends ReceiptSubject {
   };
 }
 
-export type ReceiptBody = DecisionReceiptBody | OutcomeReceiptBody;
+export type ReceiptBody = DecisionReceiptBody | OutcomeReceiptBody | OperatorReceiptBody;
 
 /**
  * `dispatch.error.code` of an outcome receipt (status `skipped`) whose decision receipt says

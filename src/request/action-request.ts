@@ -140,6 +140,16 @@ export const ActionRequestSchema = z
     ),
     payload: JsonValueSchema.optional().describe('What the connector sends if the action is permitted.'),
     notAfter: NotAfterSchema.optional(),
+    breakGlass: z
+      .strictObject({
+        reason: storableString()
+          .refine((text) => text.trim() !== '', { error: 'must say why (not empty)' })
+          .refine((text) => text.length <= 2_000, { error: 'must be at most 2000 characters' }),
+      })
+      .optional()
+      .describe(
+        'Ask for break-glass: if the policies DENY this action and its surface grants break-glass, the action stays open for an operator to override the refusal (docs/OPERATIONS.md). Part of the request hash.',
+      ),
   })
   // `payload: undefined` is the same request as no payload; canonical JSON has no undefined.
   .overwrite(withoutUndefinedPayload)

@@ -2,7 +2,7 @@ import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 
 /** Our typed search attributes, by wire name. Mirrors workflows/contract.ts SEARCH_ATTRIBUTES. */
-const ACTIONGATE_ATTRIBUTES = ['ActionSurface', 'ActionOutcome', 'ActionActor', 'PolicyDigest'] as const;
+const ACTIONGATE_ATTRIBUTES = ['ActionSurface', 'ActionOutcome', 'ActionActor', 'PolicyDigest', 'ActionOperators'] as const;
 
 /**
  * Registers ActionGate's search attributes on the namespace where they are missing. Idempotent;

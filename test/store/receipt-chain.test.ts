@@ -83,7 +83,7 @@ describe('when 50 actions run at once', () => {
     const verification = verifyLog(await exported(), receiptKeys(), nobleBackend);
     expect(verification.problems).toEqual([]);
     const mine = verification.receipts.filter((r) => r.body.idempotencyKey === request.idempotencyKey);
-    expect(mine.map((r) => (r.body.kind === 'decision' ? r.body.outcome : r.body.dispatch.status))).toEqual(['SILENCE', 'skipped']);
+    expect(mine.map((r) => (r.body.kind === 'outcome' ? r.body.dispatch.status : r.body.outcome))).toEqual(['SILENCE', 'skipped']);
   });
 
   it('narrows an export by surface', async () => {

@@ -21,7 +21,7 @@ export const WORKER_HELP = `Usage: actiongate worker
 Runs an ActionGate worker until SIGINT or SIGTERM, then finishes in-flight tasks and exits.
 At start it waits for Postgres for as long as it takes (a line per attempt, 1 s to 30 s
 apart; SIGINT or SIGTERM ends the wait with exit 0), applies database migrations, registers
-the search attributes ActionSurface, ActionOutcome, ActionActor and PolicyDigest (waiting up
+the search attributes ActionSurface, ActionOutcome, ActionActor, PolicyDigest and ActionOperators (waiting up
 to 60 s for a Temporal server or namespace that is still starting), and loads the policies.
 Policies that cannot be loaded do not stop the worker: every action is then answered SILENCE
 (policy_unavailable). A Postgres connection lost while running does not stop it either: the

@@ -1,0 +1,352 @@
+// Operators in the loop, end to end: STEP_UP approvals and break-glass overrides sent as signed
+// signals to real workflows on a real Temporal dev server, weighed against real Postgres by the CLI
+// worker (a child process, so it can be SIGKILLed while an action waits).
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Client, Connection } from '@temporalio/client';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActionDecision, ActionResult } from '../../src/action/action-result.js';
+import { demoSigner } from '../../src/demo/demo-keys.js';
+import { signApproval, type ApprovalStatement, type SignedApproval } from '../../src/identity/operator-approval.js';
+import { generatePrivateKeyFile, parsePrivateKeyFile, writePrivateKeyFile } from '../../src/keys/private-key-file.js';
+import type { Signer } from '../../src/keys/signer.js';
+import type { ActionRequest } from '../../src/request/action-request.js';
+import type { OperatorReceiptBody, ReceiptBody } from '../../src/receipt/receipt-body.js';
+import { nobleBackend, verifyLog } from '../../src/receipt/verify/index.js';
+import { exportReceiptLog } from '../../src/store/receipt-export.js';
+import { operatorApprovalSignal, operatorsQuery, type OperatorsView } from '../../workflows/contract.js';
+import { startFakeExternalSystem, type FakeExternalSystem } from '../support/fake-external-system.js';
+import { freshDatabase } from '../support/bundles.js';
+import { connectTemporal, gateClient, paymentRequest, policiesVariant, SAMPLE_SURFACES, testEnv, uniqueId } from '../support/harness.js';
+import { startCliWorker, type CliWorker } from '../support/run-cli.js';
+import { tempDir } from '../support/temp-dir.js';
+
+const LONG_WINDOW_MS = 120_000;
+const SHORT_WINDOW_MS = 12_000;
+
+let fake: FakeExternalSystem;
+let pool: pg.Pool;
+let databaseUrl: string;
+let client: Client;
+let connection: Connection;
+let receiptSigner: Signer;
+let receiptKeyPath: string;
+const queues = { long: '', short: '' };
+const dirs = { long: '', short: '' };
+const workers: Partial<Record<keyof typeof queues, CliWorker>> = {};
+
+/** The sample policies, dispatching to the fake, with the operator windows of `windowMs`. */
+function operatorPolicies(windowMs: number): Promise<string> {
+  return policiesVariant({
+    editRegistry: (registry) => {
+      for (const surface of SAMPLE_SURFACES) (registry.surfaces[surface] as { connector: { url: string } }).connector.url = fake.url(`/${surface}`);
+      for (const surface of ['payments', 'config-changes']) {
+        for (const grant of ['approvals', 'breakGlass']) {
+          const g = registry.surfaces[surface]?.[grant] as { windowMs: number } | undefined;
+          if (g) g.windowMs = windowMs;
+        }
+      }
+    },
+  });
+}
+
+function startWorker(which: keyof typeof queues): Promise<CliWorker> {
+  const env = testEnv();
+  return startCliWorker({
+    TEMPORAL_ADDRESS: env.temporalAddress,
+    TEMPORAL_NAMESPACE: env.namespace,
+    DATABASE_URL: databaseUrl,
+    ACTIONGATE_TASK_QUEUE: queues[which],
+    ACTIONGATE_POLICIES: dirs[which],
+    ACTIONGATE_RECEIPT_KEY: receiptKeyPath,
+  });
+}
+
+async function killWorker(which: keyof typeof queues): Promise<void> {
+  const worker = workers[which];
+  if (!worker || worker.process.exitCode !== null || worker.process.signalCode !== null) return;
+  const exited = new Promise((resolve) => worker.process.once('exit', resolve));
+  worker.process.kill('SIGKILL');
+  await exited;
+}
+
+beforeAll(async () => {
+  fake = await startFakeExternalSystem();
+  // A database of its own: the exported log holds only this file's receipts, all signed by its key.
+  ({ url: databaseUrl, pool } = await freshDatabase());
+  const keyFile = generatePrivateKeyFile();
+  receiptKeyPath = join(await tempDir('actiongate-operators-key-'), 'receipts.key.json');
+  await writePrivateKeyFile(receiptKeyPath, keyFile);
+  receiptSigner = parsePrivateKeyFile(JSON.stringify(keyFile), 'test receipt key');
+  queues.long = uniqueId('operators-long');
+  queues.short = uniqueId('operators-short');
+  dirs.long = await operatorPolicies(LONG_WINDOW_MS);
+  dirs.short = await operatorPolicies(SHORT_WINDOW_MS);
+  [workers.long, workers.short] = await Promise.all([startWorker('long'), startWorker('short')]);
+  ({ client, connection } = await connectTemporal());
+}, 180_000);
+
+afterAll(async () => {
+  await killWorker('long');
+  await killWorker('short');
+  await connection?.close();
+  await pool?.end();
+  await fake?.close();
+});
+
+/** 120.00 EUR from agent-42 to a payee tagged new-payee: the sample policies answer STEP_UP. */
+function newPayeePayment(): ActionRequest {
+  return paymentRequest({
+    target: { type: 'supplier-account', id: 'NL91ABNA0417164300' },
+    payload: { amount: 12_000, currency: 'EUR', to: 'NL91ABNA0417164300' },
+  });
+}
+
+/** A production change without a change ticket, asking for break-glass: DENY, overridable. */
+function emergencyChange(breakGlass: ActionRequest['breakGlass'] | null = { reason: 'checkout is down; revert the flag now' }): ActionRequest {
+  return {
+    idempotencyKey: uniqueId('cfg'),
+    actor: { id: 'agent-sre', type: 'agent' },
+    surface: 'config-changes',
+    action: 'apply',
+    target: { type: 'feature-flag', id: 'checkout.new-flow' },
+    context: { environment: 'production' },
+    payload: { flag: 'checkout.new-flow', value: false },
+    ...(breakGlass ? { breakGlass } : {}),
+  };
+}
+
+function statement(decision: ActionDecision, operatorId: string, verdict: ApprovalStatement['verdict'], overrides: Partial<ApprovalStatement> = {}): ApprovalStatement {
+  return {
+    v: 1,
+    workflowId: decision.workflowId,
+    runId: decision.runId,
+    requestHash: decision.requestHash,
+    decisionReceiptId: decision.receipts.decision as string,
+    verdict,
+    reason: `${operatorId} checked it`,
+    operatorId,
+    expiresAt: new Date(Date.now() + 600_000).toISOString(),
+    nonce: randomBytes(16).toString('base64url'),
+    ...overrides,
+  };
+}
+
+/** An approval signed with the operator's demo key (or `signer`). */
+function approval(decision: ActionDecision, operatorId: string, verdict: ApprovalStatement['verdict'], overrides: Partial<ApprovalStatement> = {}, signer?: Signer): SignedApproval {
+  return signApproval(statement(decision, operatorId, verdict, overrides), signer ?? demoSigner(operatorId));
+}
+
+async function send(key: string, signed: unknown): Promise<void> {
+  await client.workflow.getHandle(key).signal(operatorApprovalSignal, signed);
+}
+
+/** Polls the workflow's `operators` query until `until` holds (10 s at most). */
+async function viewWhen(key: string, until: (view: OperatorsView) => boolean): Promise<OperatorsView> {
+  const deadline = Date.now() + 10_000;
+  let view: OperatorsView | null = null;
+  while (Date.now() < deadline) {
+    view = await client.workflow.getHandle(key).query(operatorsQuery);
+    if (view && until(view)) return view;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`operators view never matched: ${JSON.stringify(view)}`);
+}
+
+async function receiptsOf(key: string): Promise<ReceiptBody[]> {
+  const { rows } = await pool.query<{ body_canonical: string }>('SELECT body_canonical FROM receipts WHERE idempotency_key = $1 ORDER BY seq', [key]);
+  return rows.map((r) => JSON.parse(r.body_canonical) as ReceiptBody);
+}
+
+function summary(bodies: ReceiptBody[]): string[] {
+  return bodies.map((b) => `${b.kind} ${b.kind === 'outcome' ? b.dispatch.status : `${b.outcome} ${b.reasons.join(',')}`}`);
+}
+
+async function operatorsAttribute(key: string): Promise<unknown> {
+  const description = await client.workflow.getHandle(key).describe();
+  return description.searchAttributes?.['ActionOperators'];
+}
+
+describe('when a policy asks for approval (STEP_UP) and the grant needs two treasury operators', () => {
+  it('answers STEP_UP at once; one approval does not dispatch, the same operator twice counts once, the second operator does', async () => {
+    const request = newPayeePayment();
+    const submitted = await gateClient(client, queues.long).submit(request);
+    const decision = submitted.decision;
+    expect(decision).toMatchObject({ outcome: 'STEP_UP', reasons: ['payments.new-payee-needs-approval'] });
+
+    const first = approval(decision, 'olivia', 'approve');
+    await send(request.idempotencyKey, first);
+    const one = await viewWhen(request.idempotencyKey, (v) => v.counted.length === 1);
+    expect(one).toMatchObject({ kind: 'approval', requirements: [{ groups: ['treasury'], quorum: 2 }], resolution: null });
+
+    // The same operator again (a fresh statement), and the very same statement again.
+    await send(request.idempotencyKey, approval(decision, 'olivia', 'approve'));
+    await send(request.idempotencyKey, first);
+    const twice = await viewWhen(request.idempotencyKey, (v) => v.refused.length >= 2);
+    expect(twice.counted.map((c) => c.operatorId)).toEqual(['olivia']);
+    expect(twice.refused.map((r) => r.rejection).sort()).toEqual(['replayed_nonce', 'same_operator']);
+    expect(await operatorsAttribute(request.idempotencyKey)).toEqual(['approval-pending']);
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
+
+    await send(request.idempotencyKey, approval(decision, 'omar', 'approve'));
+    const result: ActionResult = await submitted.result();
+    expect(result.dispatch.status).toBe('succeeded');
+    expect(result.operators).toMatchObject({ kind: 'approval', outcome: 'PERMIT', reasons: ['approved'], operators: ['olivia', 'omar'] });
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(1);
+    const bodies = await receiptsOf(request.idempotencyKey);
+    expect(summary(bodies)).toEqual(['decision STEP_UP payments.new-payee-needs-approval', 'approval PERMIT approved', 'outcome succeeded']);
+    const approvalBody = bodies[1] as OperatorReceiptBody;
+    expect(approvalBody.decisionReceiptId).toBe(decision.receipts.decision);
+    expect(approvalBody.approvals.map((a) => a.statement.operatorId)).toEqual(['olivia', 'omar']);
+    expect(await operatorsAttribute(request.idempotencyKey)).toEqual(['approved']);
+  });
+
+  it('counts none of the approvals that must not count, dispatches nothing, and ends DENY approval_rejected on a valid rejection', async () => {
+    const request = newPayeePayment();
+    const submitted = await gateClient(client, queues.long).submit(request);
+    const decision = submitted.decision;
+    const other = await gateClient(client, queues.long).submit(newPayeePayment());
+    const good = approval(decision, 'olivia', 'approve');
+    const flipped = { ...good, sig: `${good.sig[0] === 'A' ? 'B' : 'A'}${good.sig.slice(1)}` };
+    const attempts: Array<[string, unknown]> = [
+      ['unknown_operator', approval(decision, 'mallory', 'approve')],
+      ['not_in_group', approval(decision, 'sam', 'approve')],
+      ['bad_signature', flipped],
+      // Olivia's name on a statement signed by the receipt key, and by an agent's request key.
+      ['not_an_operator_key', approval(decision, 'olivia', 'approve', {}, receiptSigner)],
+      ['not_an_operator_key', approval(decision, 'agent-42', 'approve')],
+      ['expired', approval(decision, 'olivia', 'approve', { expiresAt: new Date(Date.now() - 1_000).toISOString() })],
+      ['wrong_action', approval(decision, 'olivia', 'approve', { workflowId: other.decision.workflowId })],
+      ['wrong_action', approval(decision, 'olivia', 'approve', { requestHash: other.decision.requestHash })],
+      ['wrong_action', approval(other.decision, 'olivia', 'approve')],
+      ['wrong_verdict', approval(decision, 'olivia', 'override')],
+      ['reason_required', approval(decision, 'olivia', 'approve', { reason: '  ' })],
+      ['malformed', { statement: { operatorId: 'olivia' }, keyId: 'x', sig: 'y' }],
+    ];
+    for (const [, signed] of attempts) await send(request.idempotencyKey, signed);
+    const view = await viewWhen(request.idempotencyKey, (v) => v.refused.length >= attempts.length);
+    expect(view.refused.map((r) => r.rejection).sort()).toEqual(attempts.map(([rejection]) => rejection).sort());
+    expect(view.counted).toEqual([]);
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
+
+    await send(request.idempotencyKey, approval(decision, 'omar', 'reject', { reason: 'payee not on the vendor list' }));
+    const result = await submitted.result();
+    expect(result).toMatchObject({ outcome: 'STEP_UP', dispatch: { status: 'skipped' }, operators: { outcome: 'DENY', reasons: ['approval_rejected'], operators: ['omar'] } });
+    expect(summary(await receiptsOf(request.idempotencyKey))).toEqual([
+      'decision STEP_UP payments.new-payee-needs-approval',
+      'approval DENY approval_rejected',
+      'outcome skipped',
+    ]);
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
+    await client.workflow.getHandle(other.decision.workflowId).terminate('test cleanup');
+  });
+
+  it('ends DENY approval_timeout when the window closes, one approval short; nothing is dispatched and later approvals reach nobody', async () => {
+    const request = newPayeePayment();
+    const submitted = await gateClient(client, queues.short).submit(request);
+    const decision = submitted.decision;
+    await send(request.idempotencyKey, approval(decision, 'olivia', 'approve'));
+    await viewWhen(request.idempotencyKey, (v) => v.counted.length === 1);
+    const result = await submitted.result();
+    expect(result.operators).toMatchObject({ outcome: 'DENY', reasons: ['approval_timeout'], operators: [] });
+    const bodies = await receiptsOf(request.idempotencyKey);
+    expect(summary(bodies)).toEqual(['decision STEP_UP payments.new-payee-needs-approval', 'approval DENY approval_timeout', 'outcome skipped']);
+    const waited = Date.parse(bodies[1]?.issuedAt ?? '') - Date.parse(bodies[0]?.issuedAt ?? '');
+    expect(waited).toBeGreaterThanOrEqual(SHORT_WINDOW_MS);
+    await expect(send(request.idempotencyKey, approval(decision, 'omar', 'approve'))).rejects.toThrow();
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
+    expect(await operatorsAttribute(request.idempotencyKey)).toEqual(['approval-timeout']);
+  });
+});
+
+describe('when the worker is killed while an action waits for operators', () => {
+  it('keeps the approvals counted before the kill: the second operator after the restart dispatches it, once', async () => {
+    const request = newPayeePayment();
+    const submitted = await gateClient(client, queues.long).submit(request);
+    await send(request.idempotencyKey, approval(submitted.decision, 'olivia', 'approve'));
+    await viewWhen(request.idempotencyKey, (v) => v.counted.length === 1);
+    await killWorker('long');
+    workers.long = await startWorker('long');
+    await send(request.idempotencyKey, approval(submitted.decision, 'omar', 'approve'));
+    const result = await submitted.result();
+    expect(result.operators).toMatchObject({ outcome: 'PERMIT', operators: ['olivia', 'omar'] });
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(1);
+  }, 120_000);
+
+  it('closes the window at the time the decision set, by the workflow clock, not a new window from the restart', async () => {
+    const request = newPayeePayment();
+    const submitted = await gateClient(client, queues.short).submit(request);
+    await killWorker('short');
+    // No worker while the window runs out; the new one starts after it has closed.
+    await new Promise((r) => setTimeout(r, SHORT_WINDOW_MS));
+    workers.short = await startWorker('short');
+    const restartedAt = Date.now();
+    const result = await submitted.result();
+    expect(Date.now() - restartedAt).toBeLessThan(SHORT_WINDOW_MS);
+    expect(result.operators).toMatchObject({ outcome: 'DENY', reasons: ['approval_timeout'] });
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
+  }, 120_000);
+});
+
+describe('when a request asks for break-glass on a DENY the policies made', () => {
+  it('answers DENY at once, and dispatches after a valid override by an on-call operator, loudly', async () => {
+    const request = emergencyChange();
+    const submitted = await gateClient(client, queues.long).submit(request);
+    expect(submitted.decision.outcome).toBe('DENY');
+    expect(submitted.decision.reasons).toContain('config-changes.forbid-production-without-ticket');
+    // Operators of another group, and the wrong verdict, do not count.
+    await send(request.idempotencyKey, approval(submitted.decision, 'olivia', 'override'));
+    await send(request.idempotencyKey, approval(submitted.decision, 'sam', 'approve'));
+    const view = await viewWhen(request.idempotencyKey, (v) => v.refused.length === 2);
+    expect(view.refused.map((r) => r.rejection).sort()).toEqual(['not_in_group', 'wrong_verdict']);
+    expect(await operatorsAttribute(request.idempotencyKey)).toEqual(['break-glass-pending']);
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
+
+    await send(request.idempotencyKey, approval(submitted.decision, 'sam', 'override', { reason: 'incident INC-7: checkout down' }));
+    const result = await submitted.result();
+    expect(result).toMatchObject({ outcome: 'DENY', dispatch: { status: 'succeeded' }, operators: { kind: 'override', outcome: 'PERMIT', reasons: ['overridden'], operators: ['sam'] } });
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(1);
+    const bodies = await receiptsOf(request.idempotencyKey);
+    expect(summary(bodies).map((s) => s.split(' ').slice(0, 2).join(' '))).toEqual(['decision DENY', 'override PERMIT', 'outcome succeeded']);
+    expect(await operatorsAttribute(request.idempotencyKey)).toEqual(['overridden']);
+    const log = workers.long?.log() ?? '';
+    expect(log).toContain('break_glass_used');
+    expect(log).toContain(request.idempotencyKey);
+  });
+
+  it('ends at once, DENY, when the request does not ask for break-glass', async () => {
+    const request = emergencyChange(null);
+    const result = await gateClient(client, queues.long).execute(request);
+    expect(result).toMatchObject({ outcome: 'DENY', dispatch: { status: 'skipped' } });
+    expect(result.operators).toBeUndefined();
+    expect(summary(await receiptsOf(request.idempotencyKey))).toHaveLength(2);
+  });
+
+  it('never opens a SILENCE to break-glass: a request that breaks the schema ends at once', async () => {
+    const request = { ...emergencyChange(), context: { environment: ['production'] } } as ActionRequest;
+    const result = await gateClient(client, queues.long).execute(request);
+    expect(result).toMatchObject({ outcome: 'SILENCE', reasons: ['schema_violation'], dispatch: { status: 'skipped' } });
+    expect(result.operators).toBeUndefined();
+    expect((await receiptsOf(request.idempotencyKey)).every((b) => b.kind !== 'decision' || b.operators === undefined)).toBe(true);
+  });
+
+  it('ends DENY when nobody overrides within the window, with the override receipt saying so', async () => {
+    const request = emergencyChange();
+    const result = await gateClient(client, queues.short).execute(request);
+    expect(result).toMatchObject({ outcome: 'DENY', dispatch: { status: 'skipped' }, operators: { kind: 'override', outcome: 'DENY', reasons: ['override_timeout'] } });
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
+  }, 60_000);
+});
+
+describe('when the log of actions that waited for operators is checked', () => {
+  it('verifies: decisions, approvals, overrides and outcomes are all in the signed chain', async () => {
+    const lines: string[] = [];
+    for await (const line of exportReceiptLog(pool, {})) lines.push(line);
+    const keys = { version: 1 as const, keys: [{ keyId: receiptSigner.keyId, publicKey: receiptSigner.publicKey, purpose: 'receipt' as const }] };
+    const verification = verifyLog(lines, keys, nobleBackend);
+    expect(verification.problems).toEqual([]);
+    const kinds = new Set(verification.receipts.map((r) => r.body.kind));
+    expect([...kinds].sort()).toEqual(['approval', 'decision', 'outcome', 'override']);
+  });
+});
