@@ -120,6 +120,15 @@ export class ActionGateClient {
     }
   }
 
+  /**
+   * The workflow of an action, by its idempotency key (and run, from its decision): to query it
+   * (`decisionQuery`, `operatorsQuery`) or to send it an operator's signed approval
+   * (`operatorApprovalSignal`, workflows/contract.ts).
+   */
+  workflow(idempotencyKey: string, runId?: string): WorkflowHandle<typeof governedActionWorkflow> {
+    return this.client.workflow.getHandle<typeof governedActionWorkflow>(idempotencyKey, runId);
+  }
+
   /** Submits and waits for the end: decision, dispatch and both receipts. */
   async execute(input: unknown, options: SubmitOptions = {}): Promise<ActionResult> {
     return (await this.submit(input, options)).result();

@@ -1,3 +1,4 @@
+import type { ApprovalVerdict } from '../identity/operator-approval.js';
 import type { Outcome } from '../policy/decision.js';
 import type { ActionRequest } from '../request/action-request.js';
 
@@ -17,11 +18,33 @@ export interface DemoStep {
    * forged request (SILENCE, bad_signature).
    */
   signedBy?: string;
+  /**
+   * The action waits for operators (a STEP_UP, or a DENY whose request asks for break-glass):
+   * they answer it one after another, each signing with their demo key.
+   */
+  operators?: DemoOperators;
+}
+
+export interface DemoOperators {
+  /** `approval` for a STEP_UP, `override` for break-glass on a DENY. */
+  kind: 'approval' | 'override';
+  answers: DemoOperatorAnswer[];
+  /** What the approval or override receipt should say once the last answer is in. */
+  expected: 'PERMIT' | 'DENY';
+}
+
+export interface DemoOperatorAnswer {
+  /** An operator in policies/principals.json (demo key: src/demo/demo-keys.ts). */
+  operatorId: string;
+  verdict: ApprovalVerdict;
+  reason: string;
 }
 
 /**
  * The scripted scenario: a permit, a denial, an unknown surface, a duplicate, a gate timeout,
- * and one action on each other sample surface. Keys start with `runId`, so a run's workflows
+ * one action on each other sample surface, a payment to a new payee that waits for two treasury
+ * operators (STEP_UP), and a production change without a ticket that the on-call operator
+ * overrides (break-glass). Keys start with `runId`, so a run's workflows
  * can be found together in the Temporal UI and a second run never collides with the first.
  */
 export function demoScenario(runId: string): DemoStep[] {
@@ -88,5 +111,52 @@ export function demoScenario(runId: string): DemoStep[] {
       expected: 'SILENCE',
     },
     { title: 'payment while the policy store hangs', gate: 'slow', request: payment('payment-slow-gate', 12_000), expected: 'DENY' },
+    {
+      // targets.json tags this account new-payee: payments.new-payee-needs-approval (@approval("treasury"))
+      // refuses it and nothing else does, so it is a STEP_UP; surfaces.json asks for 2 treasury operators.
+      title: 'payment of 120.00 EUR to a new payee',
+      gate: 'normal',
+      request: {
+        idempotencyKey: key('payment-new-payee'),
+        actor: { id: 'agent-ap-clerk', type: 'agent' },
+        surface: 'payments',
+        action: 'transfer',
+        target: { type: 'supplier-account', id: 'NL91ABNA0417164300' },
+        context: { amount: 12_000, currency: 'EUR' },
+        payload: { amount: 12_000, currency: 'EUR', to: 'NL91ABNA0417164300', invoice: 'INV-2291' },
+      },
+      expected: 'STEP_UP',
+      operators: {
+        kind: 'approval',
+        answers: [
+          { operatorId: 'olivia', verdict: 'approve', reason: 'invoice INV-2291 matches purchase order PO-7730' },
+          { operatorId: 'omar', verdict: 'approve', reason: "supplier's bank details confirmed by phone with their finance desk" },
+        ],
+        expected: 'PERMIT',
+      },
+    },
+    {
+      // No change ticket: config-changes.forbid-production-without-ticket (and, outside Mon-Thu
+      // 09:00-16:00 UTC, forbid-production-outside-window too). The request asks for break-glass,
+      // and surfaces.json grants it to sre-oncall (quorum 1).
+      title: 'production config change, no ticket, break-glass',
+      gate: 'normal',
+      request: {
+        idempotencyKey: key('config-break-glass'),
+        actor: { id: 'agent-deployer', type: 'agent' },
+        surface: 'config-changes',
+        action: 'apply',
+        target: { type: 'service-config', id: 'api-gateway' },
+        context: { environment: 'production' },
+        payload: { service: 'api-gateway', rollbackTo: 'r41' },
+        breakGlass: { reason: 'incident INC-7: api-gateway answers 502 since r42, rolling back to r41' },
+      },
+      expected: 'DENY',
+      operators: {
+        kind: 'override',
+        answers: [{ operatorId: 'sam', verdict: 'override', reason: 'INC-7 on-call: rollback to r41 approved, ticket to follow' }],
+        expected: 'PERMIT',
+      },
+    },
   ];
 }

@@ -3,6 +3,7 @@
 // standalone `activity execute` and `activity complete`, a rogue worker's workflows on another task
 // queue) against a real worker and Postgres; the fake external system records what reached it.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import { ActionGateClient } from '../../src/client/actiongate-client.js';
 import { demoSigner } from '../../src/demo/demo-keys.js';
 import { findOrInstallTemporalCli } from '../../src/devstack/temporal-cli.js';
 import { signRequest } from '../../src/identity/request-signature.js';
+import { signApproval } from '../../src/identity/operator-approval.js';
 import { loadStaticPolicySource } from '../../src/policy/policy-source.js';
 import type { ActionRequest } from '../../src/request/action-request.js';
 import { requestHash } from '../../src/request/request-hash.js';
@@ -145,11 +147,12 @@ describe('when a stranger executes our activities as standalone activities (temp
       ['recordRefusal', { request, reason: 'gate_timeout', issuedAt: new Date().toISOString() }],
       ['recordOutcome', { request, dispatch: { status: 'failed', error: null }, issuedAt: new Date().toISOString() }],
       ['beginAction', { request }],
+      ['resolveOperators', { request, approvals: [], windowClosed: true }],
     ] as const) {
       const answer = await standalone(type, input);
       expect({ type, ok: answer.ok, refused: answer.output.includes(`${type} runs only for a governedActionWorkflow`) }).toEqual({ type, ok: false, refused: true });
     }
-    expect(refused.slice(before).map((c) => c.code)).toEqual(['CALLER_REFUSED', 'CALLER_REFUSED', 'CALLER_REFUSED', 'CALLER_REFUSED']);
+    expect(refused.slice(before).map((c) => c.code)).toEqual(['CALLER_REFUSED', 'CALLER_REFUSED', 'CALLER_REFUSED', 'CALLER_REFUSED', 'CALLER_REFUSED']);
     expect(await receiptRows(request.idempotencyKey)).toEqual([]);
   });
 
@@ -251,6 +254,67 @@ describe('when a rogue workflow on another task queue schedules our activities',
     ]);
     expect(results.map((r) => (r.ok ? 'ok' : r.type))).toEqual(['INVALID_INPUT', 'INVALID_INPUT', 'CALLER_REFUSED']);
     expect(await receiptRows(request.idempotencyKey)).toEqual([]);
+  });
+});
+
+describe('when a rogue workflow tries to get an action that waits for operators dispatched', () => {
+  const newPayee = () => paymentRequest({ target: { type: 'supplier-account', id: 'NL91ABNA0417164300' } });
+  const decideStep = (request: ActionRequest) => ({ activity: 'decide', input: { ...signed(request), submittedAt: new Date().toISOString(), budgetMs: 2000 } });
+
+  it('gets STEP_UP from decide, cannot close the window early, and a STEP_UP without approvals does not unlock dispatch', async () => {
+    const request = newPayee();
+    const results = await rogue('governedActionWorkflow', request.idempotencyKey, [
+      decideStep(request),
+      { activity: 'resolveOperators', input: { request, approvals: [], windowClosed: true } },
+      { activity: 'dispatch', input: { request } },
+    ]);
+    expect(results[0]).toMatchObject({ ok: true, value: { decision: { body: { outcome: 'STEP_UP', operators: { kind: 'approval' } } } } });
+    // The window is 15 minutes: "it closed" is not believed, nothing is recorded.
+    expect(results[1]).toMatchObject({ ok: true, value: { kind: 'waiting', checks: [] } });
+    expect(results[2]).toMatchObject({ ok: false, type: 'DISPATCH_REFUSED' });
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
+    expect((await receiptRows(request.idempotencyKey)).map((r) => [r.kind, r.outcome])).toEqual([['decision', 'STEP_UP']]);
+  });
+
+  it('cannot weigh approvals (here forged ones) or dispatch from a new run of a key whose decision another run made', async () => {
+    const request = newPayee();
+    const [decided] = await rogue('governedActionWorkflow', request.idempotencyKey, [decideStep(request)]);
+    const body = (decided as { value: { decision: { receiptId: string; body: { runId: string; requestHash: string } } } }).value.decision;
+    const statement = (operatorId: string) => ({
+      v: 1 as const,
+      workflowId: request.idempotencyKey,
+      runId: body.body.runId,
+      requestHash: body.body.requestHash,
+      decisionReceiptId: body.receiptId,
+      verdict: 'approve' as const,
+      reason: 'trust me',
+      operatorId,
+      expiresAt: new Date(Date.now() + 600_000).toISOString(),
+      nonce: randomBytes(16).toString('base64url'),
+    });
+    const approvals = [
+      signApproval(statement('olivia'), demoSigner('agent-42')),
+      signApproval(statement('agent-42'), demoSigner('agent-42')),
+      signApproval(statement('omar'), demoSigner('mallory')),
+    ];
+    // The rogue run is a new run of the key: its decide found the first run's decision.
+    const results = await rogue('governedActionWorkflow', request.idempotencyKey, [
+      { activity: 'resolveOperators', input: { request, approvals, windowClosed: false } },
+      { activity: 'dispatch', input: { request } },
+    ]);
+    expect(results.map((r) => (r.ok ? 'ok' : r.type))).toEqual(['CALLER_REFUSED', 'DISPATCH_REFUSED']);
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
+  });
+
+  it('cannot ask for operators on a decision that does not wait for them (a DENY without break-glass)', async () => {
+    const request = deniedPayment();
+    const results = await rogue('governedActionWorkflow', request.idempotencyKey, [
+      decideStep(request),
+      { activity: 'resolveOperators', input: { request, approvals: [], windowClosed: true } },
+    ]);
+    expect(results[1]).toMatchObject({ ok: false, type: 'CALLER_REFUSED' });
+    expect(results[1]?.ok === false && results[1].message).toContain('does not wait for operators');
+    expect((await receiptRows(request.idempotencyKey)).map((r) => r.kind)).toEqual(['decision']);
   });
 });
 

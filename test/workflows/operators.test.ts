@@ -8,6 +8,8 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionDecision, ActionResult } from '../../src/action/action-result.js';
 import { demoSigner } from '../../src/demo/demo-keys.js';
+import { slowPolicySource } from '../../src/demo/slow-policy-source.js';
+import { loadStaticPolicySource, type PolicySource } from '../../src/policy/policy-source.js';
 import { signApproval, type ApprovalStatement, type SignedApproval } from '../../src/identity/operator-approval.js';
 import { generatePrivateKeyFile, parsePrivateKeyFile, writePrivateKeyFile } from '../../src/keys/private-key-file.js';
 import type { Signer } from '../../src/keys/signer.js';
@@ -18,7 +20,7 @@ import { exportReceiptLog } from '../../src/store/receipt-export.js';
 import { operatorApprovalSignal, operatorsQuery, type OperatorsView } from '../../workflows/contract.js';
 import { startFakeExternalSystem, type FakeExternalSystem } from '../support/fake-external-system.js';
 import { freshDatabase } from '../support/bundles.js';
-import { connectTemporal, gateClient, paymentRequest, policiesVariant, SAMPLE_SURFACES, testEnv, uniqueId } from '../support/harness.js';
+import { connectTemporal, connectorsTo, gateClient, paymentRequest, startTestWorker, policiesVariant, SAMPLE_SURFACES, testEnv, uniqueId } from '../support/harness.js';
 import { startCliWorker, type CliWorker } from '../support/run-cli.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -330,6 +332,23 @@ describe('when a request asks for break-glass on a DENY the policies made', () =
     expect(result.operators).toBeUndefined();
     expect((await receiptsOf(request.idempotencyKey)).every((b) => b.kind !== 'decision' || b.operators === undefined)).toBe(true);
   });
+
+  it('never opens a gate_timeout to break-glass: the refusal ends the action at once', async () => {
+    const { source, error } = await loadStaticPolicySource(dirs.long);
+    expect(error).toBeUndefined();
+    const taskQueue = uniqueId('operators-slow');
+    // Policies that arrive after the surface's 2 s budget: DENY gate_timeout.
+    const worker = await startTestWorker({ taskQueue, policies: slowPolicySource(source as PolicySource, 4_000), connectors: connectorsTo(fake), pool });
+    try {
+      const request = emergencyChange();
+      const result = await gateClient(client, taskQueue).execute(request);
+      expect(result).toMatchObject({ outcome: 'DENY', reasons: ['gate_timeout'], dispatch: { status: 'skipped' } });
+      expect(result.operators).toBeUndefined();
+      expect(summary(await receiptsOf(request.idempotencyKey))).toEqual(['decision DENY gate_timeout', 'outcome skipped']);
+    } finally {
+      await worker.stop();
+    }
+  }, 60_000);
 
   it('ends DENY when nobody overrides within the window, with the override receipt saying so', async () => {
     const request = emergencyChange();

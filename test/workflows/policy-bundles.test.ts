@@ -1,8 +1,16 @@
 // Signed policy bundles end to end: a real worker, a real Temporal server, the bundle store in Postgres.
 import type { Client, Connection } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActionDecision } from '../../src/action/action-result.js';
 import { PolicyConnectors } from '../../src/connectors/policy-connectors.js';
+import { demoSigner } from '../../src/demo/demo-keys.js';
+import { signApproval } from '../../src/identity/operator-approval.js';
+import { operatorApprovalSignal, operatorsQuery, type OperatorsView } from '../../workflows/contract.js';
+import { POLICIES_DIR } from '../support/paths.js';
 import { freePort } from '../../src/devstack/free-port.js';
 import type { Signer } from '../../src/keys/signer.js';
 import { BundleStorePolicySource } from '../../src/policy/bundle-policy-source.js';
@@ -35,7 +43,9 @@ afterAll(async () => {
 });
 
 /** Publishes and activates the sample policies with every connector pointed at the fake, under `/<prefix><surface>`. */
-async function activateBundle(options: { pathPrefix?: string; budgetMs?: number; rollback?: boolean } = {}): Promise<StoredBundle> {
+async function activateBundle(
+  options: { pathPrefix?: string; budgetMs?: number; rollback?: boolean; edit?: (r: { surfaces: Record<string, Record<string, unknown>> }) => void; files?: Record<string, string> } = {},
+): Promise<StoredBundle> {
   const dir = await policiesVariant({
     editRegistry: (r) => {
       for (const s of SAMPLE_SURFACES) {
@@ -43,7 +53,9 @@ async function activateBundle(options: { pathPrefix?: string; budgetMs?: number;
         surface.connector.url = fake.url(`/${options.pathPrefix ?? ''}${s}`);
         if (options.budgetMs) surface.budgetMs = options.budgetMs;
       }
+      options.edit?.(r);
     },
+    ...(options.files ? { files: options.files } : {}),
   });
   const { bundle } = await store.publish((await signedBundle(signer, { dir })).text, 'test');
   await store.activate(bundle.digest, { by: 'test', rollback: options.rollback ?? false });
@@ -150,6 +162,82 @@ describe('when a bundle is activated while an action is being authorized', () =>
     }
   });
 });
+
+describe('when a bundle that removes an operator is activated while an action waits for approval', () => {
+  it('judges the waiting action by the operators and quorum of the bundle it was pinned to; new actions by the new bundle', async () => {
+    const v1 = await activateBundle({ pathPrefix: 'ops-v1/' });
+    const source = await startSource();
+    try {
+      await withWorker(source, connectorsOf(source), async (tq) => {
+        const gate = gateClient(client, tq);
+        const pinned = await gate.submit(newPayeePayment());
+        expect([pinned.decision.outcome, pinned.decision.policy.digest]).toEqual(['STEP_UP', v1.digest]);
+        // v2: omar is gone, and one treasury approval is enough.
+        const principals = JSON.parse(await readFile(join(POLICIES_DIR, 'principals.json'), 'utf8'));
+        delete principals.principals.omar;
+        const v2 = await activateBundle({
+          pathPrefix: 'ops-v2/',
+          edit: (r) => ((r.surfaces['payments'] as { approvals: { quorum: number } }).approvals.quorum = 1),
+          files: { 'principals.json': JSON.stringify(principals) },
+        });
+        await eventually(async () => (await source.active()).digest === v2.digest, 5_000, 'the activation');
+
+        const later = await gate.submit(newPayeePayment());
+        expect([later.decision.outcome, later.decision.policy.digest]).toEqual(['STEP_UP', v2.digest]);
+        await signalApproval(later.decision, 'omar');
+        const refused = await operatorsWhen(later.decision.workflowId, (v) => v.refused.length === 1);
+        expect(refused.refused.map((r) => r.rejection)).toEqual(['unknown_operator']);
+
+        // The pinned action: v1's quorum of two still applies, and omar still counts.
+        await signalApproval(pinned.decision, 'olivia');
+        await operatorsWhen(pinned.decision.workflowId, (v) => v.counted.length === 1);
+        expect(fake.callsFor(pinned.decision.idempotencyKey)).toHaveLength(0);
+        await signalApproval(pinned.decision, 'omar');
+        const done = await pinned.result();
+        expect([done.dispatch.status, done.operators?.operators]).toEqual(['succeeded', ['olivia', 'omar']]);
+        expect(fake.callsFor(pinned.decision.idempotencyKey).map((c) => c.path)).toEqual(['/ops-v1/payments']);
+
+        // Under v2 one approval is the quorum.
+        await signalApproval(later.decision, 'olivia');
+        expect((await later.result()).operators).toMatchObject({ outcome: 'PERMIT', operators: ['olivia'] });
+      });
+    } finally {
+      await source.close();
+    }
+  });
+});
+
+function newPayeePayment() {
+  return paymentRequest({ target: { type: 'supplier-account', id: 'NL91ABNA0417164300' } });
+}
+
+async function signalApproval(decision: ActionDecision, operatorId: string): Promise<void> {
+  const approval = signApproval(
+    {
+      v: 1,
+      workflowId: decision.workflowId,
+      runId: decision.runId,
+      requestHash: decision.requestHash,
+      decisionReceiptId: decision.receipts.decision as string,
+      verdict: 'approve',
+      reason: 'vetted the payee',
+      operatorId,
+      expiresAt: new Date(Date.now() + 600_000).toISOString(),
+      nonce: randomBytes(16).toString('base64url'),
+    },
+    demoSigner(operatorId),
+  );
+  await client.workflow.getHandle(decision.workflowId).signal(operatorApprovalSignal, approval);
+}
+
+async function operatorsWhen(workflowId: string, check: (view: OperatorsView) => boolean): Promise<OperatorsView> {
+  let view: OperatorsView | null = null;
+  await eventually(async () => {
+    view = await client.workflow.getHandle(workflowId).query(operatorsQuery);
+    return view !== null && check(view);
+  }, 10_000, 'the operators view');
+  return view as unknown as OperatorsView;
+}
 
 describe('when the active bundle is signed by a key the worker does not trust', () => {
   it('answers SILENCE policy_unavailable, dispatches nothing, and logs it loudly', async () => {
