@@ -5,6 +5,8 @@ import { CliError } from './cli-error.js';
 import { ENVIRONMENT_HELP, resolveConfig } from './config.js';
 import type { CommandIo } from './command-io.js';
 import { DB_MIGRATE_HELP, dbMigrateCommand } from './commands/db-migrate.js';
+import { approvalsCommand } from './commands/approvals.js';
+import { operatorVerdictCommand } from './commands/approve.js';
 import { keysCommand } from './commands/keys.js';
 import { replayCommand } from './commands/replay.js';
 import { verifyCommand } from './commands/verify.js';
@@ -28,6 +30,10 @@ Commands:
   replay KEY          decide a recorded action again from its archived request and bundle
   receipts <sub>      the signed receipt log: export (JSONL), show KEY, unsettled
   verify [FILE|-]     check signed receipts or a receipt export with public keys only
+  approvals pending   actions waiting for operators (step-up approval or break-glass), with who counted
+  approve KEY         sign an operator's approval of a step-up and send it (--operator, --key, --reason)
+  reject KEY          sign an operator's rejection of a step-up or break-glass: the action ends DENY
+  break-glass KEY     sign an operator's override of a policy DENY whose request asked for break-glass
 
 Run \`actiongate <command> --help\` for a command's options.
 
@@ -39,7 +45,20 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     args: argv,
     allowPositionals: true,
     strict: false,
-    options: { help: { type: 'boolean', short: 'h' }, 'no-wait': { type: 'boolean' }, once: { type: 'boolean' }, key: { type: 'string' } },
+    // Every option that takes a value, so that it is not read as the command (`--reason x approve`);
+    // each command checks its own options strictly.
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      'no-wait': { type: 'boolean' },
+      once: { type: 'boolean' },
+      key: { type: 'string' },
+      operator: { type: 'string' },
+      reason: { type: 'string' },
+      'expires-in': { type: 'string' },
+      out: { type: 'string' },
+      surface: { type: 'string' },
+      json: { type: 'boolean' },
+    },
   });
   const [command, ...rest] = positionals;
   const help = values.help === true;
@@ -85,6 +104,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return receiptsCommand(config, groupArgs(argv, command, help), io);
     case 'verify':
       return verifyCommand(config, groupArgs(argv, command, help), { ...io, stdin: process.stdin });
+    case 'approvals':
+      return approvalsCommand(config, groupArgs(argv, command, help), io);
+    case 'approve':
+    case 'reject':
+    case 'break-glass':
+      return operatorVerdictCommand(command, config, groupArgs(argv, command, help), io);
     default:
       if (help) return printHelp(MAIN_HELP);
       throw new CliError('USAGE', `unknown command ${JSON.stringify(command)}; run actiongate --help`);

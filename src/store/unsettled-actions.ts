@@ -18,22 +18,28 @@ export interface UnsettledAction {
   decidedAt: string;
   workflowId: string;
   runId: string;
-  /** The decision let the action go out ({@link allowsDispatch}), so dispatch may have happened. */
+  /** The decision let the action go out ({@link allowsDispatch}), or operators did (an approval or override PERMIT): dispatch may have happened. */
   mayHaveDispatched: boolean;
 }
 
 /**
  * Decision receipts issued before `decidedBefore` that have no outcome receipt for their key,
  * oldest first. Read-only. The caller picks the instant, so the store reads no clock.
+ * An action that waits for operators is not unsettled while its window is open: its age counts
+ * from the operators' answer (the approval or override receipt), or from the window's end.
  *
  * @example const stale = await findUnsettledActions(pool, { decidedBefore: new Date(Date.now() - 600_000) });
  */
 export async function findUnsettledActions(pool: pg.Pool, options: { decidedBefore: Date }): Promise<UnsettledAction[]> {
-  // One outcome per key at most (UNIQUE (idempotency_key, kind)), so the key names it.
-  const { rows } = await pool.query<{ body_canonical: string }>(
-    `SELECT d.body_canonical FROM receipts d
+  // One outcome and one operators receipt per key at most (UNIQUE (idempotency_key, kind)), so the key names them.
+  const { rows } = await pool.query<{ body_canonical: string; operators_outcome: string | null }>(
+    `SELECT d.body_canonical, a.outcome AS operators_outcome FROM receipts d
+       LEFT JOIN receipts a ON a.idempotency_key = d.idempotency_key AND a.kind IN ('approval', 'override')
       WHERE d.kind = 'decision' AND d.issued_at < $1
         AND NOT EXISTS (SELECT 1 FROM receipts o WHERE o.kind = 'outcome' AND o.idempotency_key = d.idempotency_key)
+        AND (d.body -> 'operators' IS NULL
+             OR (a.seq IS NOT NULL AND a.issued_at < $1)
+             OR (a.seq IS NULL AND (d.body -> 'operators' ->> 'until')::timestamptz < $1))
       ORDER BY d.issued_at, d.seq`,
     [options.decidedBefore],
   );
@@ -48,7 +54,7 @@ export async function findUnsettledActions(pool: pg.Pool, options: { decidedBefo
       decidedAt: body.issuedAt,
       workflowId: body.workflowId,
       runId: body.runId,
-      mayHaveDispatched: allowsDispatch(body),
+      mayHaveDispatched: allowsDispatch(body) || row.operators_outcome === 'PERMIT',
     };
   });
 }

@@ -15,13 +15,13 @@ import { generatePrivateKeyFile, parsePrivateKeyFile, writePrivateKeyFile } from
 import type { Signer } from '../../src/keys/signer.js';
 import type { ActionRequest } from '../../src/request/action-request.js';
 import type { OperatorReceiptBody, ReceiptBody } from '../../src/receipt/receipt-body.js';
-import { nobleBackend, verifyLog } from '../../src/receipt/verify/index.js';
+import { nobleBackend, requirePermit, verifyLog } from '../../src/receipt/verify/index.js';
 import { exportReceiptLog } from '../../src/store/receipt-export.js';
 import { operatorApprovalSignal, operatorsQuery, type OperatorsView } from '../../workflows/contract.js';
 import { startFakeExternalSystem, type FakeExternalSystem } from '../support/fake-external-system.js';
 import { freshDatabase } from '../support/bundles.js';
 import { connectTemporal, connectorsTo, gateClient, paymentRequest, startTestWorker, policiesVariant, SAMPLE_SURFACES, testEnv, uniqueId } from '../support/harness.js';
-import { startCliWorker, type CliWorker } from '../support/run-cli.js';
+import { runCli, startCliWorker, type CliWorker } from '../support/run-cli.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const LONG_WINDOW_MS = 120_000;
@@ -37,6 +37,8 @@ let receiptKeyPath: string;
 const queues = { long: '', short: '' };
 const dirs = { long: '', short: '' };
 const workers: Partial<Record<keyof typeof queues, CliWorker>> = {};
+/** Keys of actions the tests ended a given way, for the verifier's answers at the end. */
+const ended: Record<'approved' | 'rejected' | 'timedOut' | 'overridden', string> = { approved: '', rejected: '', timedOut: '', overridden: '' };
 
 /** The sample policies, dispatching to the fake, with the operator windows of `windowMs`. */
 function operatorPolicies(windowMs: number): Promise<string> {
@@ -202,6 +204,7 @@ describe('when a policy asks for approval (STEP_UP) and the grant needs two trea
     expect(approvalBody.decisionReceiptId).toBe(decision.receipts.decision);
     expect(approvalBody.approvals.map((a) => a.statement.operatorId)).toEqual(['olivia', 'omar']);
     expect(await operatorsAttribute(request.idempotencyKey)).toEqual(['approved']);
+    ended.approved = request.idempotencyKey;
   });
 
   it('counts none of the approvals that must not count, dispatches nothing, and ends DENY approval_rejected on a valid rejection', async () => {
@@ -241,6 +244,7 @@ describe('when a policy asks for approval (STEP_UP) and the grant needs two trea
       'outcome skipped',
     ]);
     expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
+    ended.rejected = request.idempotencyKey;
     await client.workflow.getHandle(other.decision.workflowId).terminate('test cleanup');
   });
 
@@ -259,6 +263,19 @@ describe('when a policy asks for approval (STEP_UP) and the grant needs two trea
     await expect(send(request.idempotencyKey, approval(decision, 'omar', 'approve'))).rejects.toThrow();
     expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
     expect(await operatorsAttribute(request.idempotencyKey)).toEqual(['approval-timeout']);
+    ended.timedOut = request.idempotencyKey;
+  });
+});
+
+describe('when an operator lists what is unsettled', () => {
+  it('does not list an action that waits for operators within its window', async () => {
+    const request = newPayeePayment();
+    const submitted = await gateClient(client, queues.long).submit(request);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const listed = await runCli(['receipts', 'unsettled', '--older-than', '1s', '--json'], { DATABASE_URL: databaseUrl });
+    const keys = (JSON.parse(listed.stdout) as Array<{ idempotencyKey: string }>).map((a) => a.idempotencyKey);
+    expect(keys).not.toContain(request.idempotencyKey);
+    await client.workflow.getHandle(submitted.decision.workflowId).terminate('test cleanup');
   });
 });
 
@@ -312,9 +329,15 @@ describe('when a request asks for break-glass on a DENY the policies made', () =
     const bodies = await receiptsOf(request.idempotencyKey);
     expect(summary(bodies).map((s) => s.split(' ').slice(0, 2).join(' '))).toEqual(['decision DENY', 'override PERMIT', 'outcome succeeded']);
     expect(await operatorsAttribute(request.idempotencyKey)).toEqual(['overridden']);
+    ended.overridden = request.idempotencyKey;
     const log = workers.long?.log() ?? '';
     expect(log).toContain('break_glass_used');
     expect(log).toContain(request.idempotencyKey);
+    const shown = await runCli(['receipts', 'show', request.idempotencyKey], { DATABASE_URL: databaseUrl });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout.trim().split('\n')).toHaveLength(3);
+    expect(shown.stderr).toContain('BREAK-GLASS: the DENY');
+    expect(shown.stderr).toContain('overridden by sam ("incident INC-7: checkout down")');
   });
 
   it('ends at once, DENY, when the request does not ask for break-glass', async () => {
@@ -359,13 +382,23 @@ describe('when a request asks for break-glass on a DENY the policies made', () =
 });
 
 describe('when the log of actions that waited for operators is checked', () => {
-  it('verifies: decisions, approvals, overrides and outcomes are all in the signed chain', async () => {
+  it('verifies, operator signatures included, and require-permit says yes only for an approved or overridden action', async () => {
     const lines: string[] = [];
     for await (const line of exportReceiptLog(pool, {})) lines.push(line);
-    const keys = { version: 1 as const, keys: [{ keyId: receiptSigner.keyId, publicKey: receiptSigner.publicKey, purpose: 'receipt' as const }] };
+    const operatorKey = (id: string) => ({ keyId: demoSigner(id).keyId, publicKey: demoSigner(id).publicKey, purpose: 'operator' as const });
+    const keys = {
+      version: 1 as const,
+      keys: [{ keyId: receiptSigner.keyId, publicKey: receiptSigner.publicKey, purpose: 'receipt' as const }, operatorKey('olivia'), operatorKey('omar'), operatorKey('sam')],
+    };
     const verification = verifyLog(lines, keys, nobleBackend);
     expect(verification.problems).toEqual([]);
-    const kinds = new Set(verification.receipts.map((r) => r.body.kind));
-    expect([...kinds].sort()).toEqual(['approval', 'decision', 'outcome', 'override']);
+    expect(verification.notes).toEqual([]);
+    expect([...new Set(verification.receipts.map((r) => r.body.kind))].sort()).toEqual(['approval', 'decision', 'outcome', 'override']);
+
+    const answer = (key: string) => requirePermit(lines, key, keys, nobleBackend);
+    expect(answer(ended.approved)).toMatchObject({ authorized: true, via: 'approval', by: ['olivia', 'omar'] });
+    expect(answer(ended.overridden)).toMatchObject({ authorized: true, via: 'override', by: ['sam'] });
+    expect(answer(ended.rejected)).toMatchObject({ authorized: false, code: 'OPERATORS_DENIED' });
+    expect(answer(ended.timedOut)).toMatchObject({ authorized: false, code: 'OPERATORS_DENIED' });
   });
 });

@@ -1,3 +1,4 @@
+import type { ReceiptBody } from '../../receipt/receipt-body.js';
 import { exportReceiptLog } from '../../store/receipt-export.js';
 import { findUnsettledActions, type UnsettledAction } from '../../store/unsettled-actions.js';
 import { CliError } from '../cli-error.js';
@@ -18,7 +19,8 @@ export     writes the signed receipt log to standard output as JSONL: every sign
              actiongate receipts export | actiongate verify --keys receipt-keyset.json -
            --since and --surface narrow the export; such an export has gaps in its chain by
            construction, so check the chain on a full export.
-show       prints the receipts of one idempotency key (signed envelopes where signed), one per line.
+show       prints the receipts of one idempotency key (signed envelopes where signed), one per line;
+           on standard error, what operators did (a break-glass override is marked BREAK-GLASS).
 unsettled  lists decided actions that have no outcome receipt and were decided (issuedAt) more
            than DURATION ago (default 10m; e.g. 30s, 10m, 2h, 1d): key, surface, actor, outcome,
            mode, decided at, workflow and run id, and whether dispatch may have happened (the
@@ -88,11 +90,27 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
       [rest[0]],
     );
     if (rows.length === 0) throw new CliError('FAILED', `no receipts are recorded for ${rest[0]}`);
-    for (const row of rows) io.out(row.envelope_canonical ?? row.body_canonical);
+    for (const row of rows) {
+      io.out(row.envelope_canonical ?? row.body_canonical);
+      const note = operatorsNote(JSON.parse(row.body_canonical) as ReceiptBody);
+      if (note) io.log(note);
+    }
     return 0;
   } finally {
     await pool.end();
   }
+}
+
+/** A line on standard error for what operators did, so a break-glass override cannot be missed. */
+function operatorsNote(body: ReceiptBody): string | undefined {
+  if (body.kind === 'decision' && body.operators) {
+    const needs = body.operators.requirements.map((r) => `${r.quorum} of ${r.groups.join('|')}`).join(' and ');
+    return `${body.outcome}: waited for ${body.operators.kind === 'approval' ? 'approval' : 'a break-glass override'} (${needs}) until ${body.operators.until}`;
+  }
+  if (body.kind !== 'approval' && body.kind !== 'override') return undefined;
+  const who = body.approvals.map((a) => `${a.statement.operatorId} ("${a.statement.reason}")`).join(', ');
+  if (body.kind === 'override' && body.outcome === 'PERMIT') return `BREAK-GLASS: the DENY ${body.decisionReceiptId} was overridden by ${who} at ${body.issuedAt}`;
+  return `${body.kind} ${body.outcome} ${body.reasons.join(', ')}${who ? ` by ${who}` : ''} at ${body.issuedAt}`;
 }
 
 function isSubcommand(sub: string): sub is Subcommand {

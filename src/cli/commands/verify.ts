@@ -1,5 +1,5 @@
 import { loadKeySet } from '../../keys/key-set-schema.js';
-import { defaultBackend, formatProblem, nobleBackend, requirePermit, verifyLog, verifyReceipt } from '../../receipt/verify/index.js';
+import { defaultBackend, formatNote, formatProblem, nobleBackend, requirePermit, verifyLog, verifyReceipt } from '../../receipt/verify/index.js';
 import { CliError } from '../cli-error.js';
 import { readInput } from '../read-input.js';
 import type { CommandIo } from '../command-io.js';
@@ -12,14 +12,20 @@ Checks signed receipts with public keys only (no database, no Temporal, no polic
 receipt (a single JSON object) or an export (JSONL: receipts and checkpoints, one per line).
 Checks the format version, canonical form, Ed25519 signature, the key's validity at the
 receipt's issue time, and for an export the chain: gaps, duplicates, order, previous-receipt
-hashes, and checkpoints (a truncated tail). Prints a summary and one line per problem with its
-sequence number. Exit 0 only when everything holds.
+hashes, checkpoints (a truncated tail), and approval and override receipts (each answers a
+decision that waited for operators; the operator statements it carries are bound to that action,
+and their signatures verify when the operators' keys are in the key set). Prints a summary, one
+line per problem with its sequence number, and one note per thing it could not check (an operator
+signature whose key is not in the key set). Exit 0 only when everything holds; notes do not fail.
 
 Options:
-  --keys KEYSET          key set file (JSON) of the public keys trusted to sign receipts
+  --keys KEYSET          key set file (JSON) of the public keys trusted to sign receipts; add the
+                         operators' public keys (purpose operator) to check their approvals
   --require-permit KEY   also answer "was the action with this idempotency key authorized?":
-                         yes only for a correctly signed PERMIT decision in enforce mode whose actor
-                         a request signature proved (actor.keyId), in a log that verifies (a signed
+                         yes only for a correctly signed PERMIT decision, a STEP_UP an approval
+                         receipt says PERMIT to (approved by whom), or a DENY an override receipt
+                         says PERMIT to (break-glass, by whom), in enforce mode, whose actor a
+                         request signature proved (actor.keyId), in a log that verifies (a signed
                          DENY or SILENCE is not an authorization), and that no outcome receipt marks
                          superseded (DECISION_SUPERSEDED: the agent had been refused before the
                          PERMIT was recorded; answer SUPERSEDED); repeatable
@@ -54,20 +60,23 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
   if (single && permits.length === 0) {
     const result = verifyReceipt(lines.length === 1 ? (lines[0] as string) : text.trim(), keys, backend);
     for (const problem of result.problems) io.out(formatProblem(problem));
+    for (const note of result.notes) io.out(formatNote(note));
     io.out(result.ok ? `1 receipt (seq ${result.receipt.log.seq}, ${result.receipt.body.kind}) verifies with ${backend.name}` : `receipt does NOT verify: ${result.problems.length} problem(s)`);
     ok = result.ok;
   } else {
     const result = verifyLog(lines, keys, backend);
     for (const problem of result.problems) io.out(formatProblem(problem));
+    for (const note of result.notes) io.out(formatNote(note));
     io.out(
       `${result.receipts.length} receipts, ${result.checkpoints.length} checkpoints: ` +
-        (result.ok ? `the log verifies with ${backend.name}` : `${result.problems.length} problem(s)`),
+        (result.ok ? `the log verifies with ${backend.name}` : `${result.problems.length} problem(s)`) +
+        (result.notes.length > 0 ? `; ${result.notes.length} note(s)` : ''),
     );
     ok = result.ok;
   }
   for (const key of permits) {
     const answer = requirePermit(lines, key, keys, backend);
-    io.out(answer.authorized ? `${key}: authorized (${answer.code})` : `${key}: NOT authorized (${answer.code}: ${answer.message})`);
+    io.out(answer.authorized ? `${key}: authorized: ${answer.message}` : `${key}: NOT authorized (${answer.code}: ${answer.message})`);
     ok = ok && answer.authorized;
   }
   return ok ? 0 : 1;

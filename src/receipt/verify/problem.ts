@@ -12,6 +12,19 @@
  * receipt before), `CHECKPOINT_MISMATCH` (a checkpoint's head hash is not the hash of receipt
  * `size`), `TRUNCATED` (fewer receipts than a checkpoint's size), `UNLINKED_OUTCOME` (an outcome
  * receipt whose decisionReceiptId names no decision receipt for the same key earlier in the log).
+ *
+ * Operators in the loop (approval and override receipts): `UNLINKED_OPERATOR_RECEIPT` (it does
+ * not answer an earlier decision receipt of the same key, workflow, run and request hash that
+ * waited for operators of its kind, under the same policy set), `QUORUM_NOT_MET` (a PERMIT with
+ * fewer distinct operators of the counting verdict than the decision's largest quorum),
+ * `APPROVAL_NOT_BOUND` (an embedded statement names another workflow, run, request or decision),
+ * `APPROVAL_WRONG_VERDICT` (a verdict that does not count for the receipt's kind),
+ * `UNSUPPORTED_OPERATOR_OUTCOME` (a PERMIT without an approve/override statement, a rejection
+ * without a reject), and, for an approval whose key is in the key set: `APPROVAL_KEY_WRONG_PURPOSE`
+ * (the key is not trusted for purpose `operator`), `APPROVAL_KEY_NOT_VALID` (not valid at the
+ * receipt's issuedAt), `APPROVAL_BAD_SIGNATURE` (the signature does not verify, or the key set's
+ * public key is not the key with that id). An approval whose key is not in the set is not a
+ * problem: it is a {@link Note} (`OPERATOR_SIGNATURE_NOT_CHECKED`).
  */
 export type ProblemCode =
   | 'MALFORMED'
@@ -27,7 +40,15 @@ export type ProblemCode =
   | 'PREV_HASH_MISMATCH'
   | 'CHECKPOINT_MISMATCH'
   | 'TRUNCATED'
-  | 'UNLINKED_OUTCOME';
+  | 'UNLINKED_OUTCOME'
+  | 'UNLINKED_OPERATOR_RECEIPT'
+  | 'QUORUM_NOT_MET'
+  | 'APPROVAL_NOT_BOUND'
+  | 'APPROVAL_WRONG_VERDICT'
+  | 'UNSUPPORTED_OPERATOR_OUTCOME'
+  | 'APPROVAL_KEY_WRONG_PURPOSE'
+  | 'APPROVAL_KEY_NOT_VALID'
+  | 'APPROVAL_BAD_SIGNATURE';
 
 /** One problem: its code, the receipt's seq when known, the 1-based export line when there is one. */
 export interface Problem {
@@ -43,8 +64,35 @@ export interface Problem {
  * @example formatProblem({ code: 'GAP', seq: 3, message: 'receipt 3 is missing' }) === 'seq 3: GAP: receipt 3 is missing'
  */
 export function formatProblem(problem: Problem): string {
-  const where = [problem.seq !== undefined ? `seq ${problem.seq}` : undefined, problem.line !== undefined ? `line ${problem.line}` : undefined]
+  return `${whereText(problem)}: ${problem.code}: ${problem.message}`;
+}
+
+/**
+ * Something the verifier could not check and says so, without failing the export.
+ * `OPERATOR_SIGNATURE_NOT_CHECKED`: an operator approval signed by a key that is not in the key
+ * set (add the operators' public keys, purpose `operator`, to check them).
+ */
+export type NoteCode = 'OPERATOR_SIGNATURE_NOT_CHECKED';
+
+export interface Note {
+  code: NoteCode;
+  seq?: number;
+  line?: number;
+  message: string;
+}
+
+/**
+ * One line of text per note.
+ *
+ * @example formatNote({ code: 'OPERATOR_SIGNATURE_NOT_CHECKED', seq: 2, message: '…' }) === 'seq 2: note: OPERATOR_SIGNATURE_NOT_CHECKED: …'
+ */
+export function formatNote(note: Note): string {
+  return `${whereText(note)}: note: ${note.code}: ${note.message}`;
+}
+
+function whereText(at: { seq?: number; line?: number }): string {
+  const where = [at.seq !== undefined ? `seq ${at.seq}` : undefined, at.line !== undefined ? `line ${at.line}` : undefined]
     .filter((part) => part !== undefined)
     .join(', ');
-  return `${where === '' ? 'log' : where}: ${problem.code}: ${problem.message}`;
+  return where === '' ? 'log' : where;
 }

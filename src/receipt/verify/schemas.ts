@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { KEY_ID_PATTERN } from '../../keys/key-id.js';
 import { DIGEST_PATTERN, type Digest } from '../../request/digest.js';
 import type { SignedCheckpoint } from '../checkpoint.js';
-import { MAX_DETAIL_CHARS, type DecisionReceiptBody, type OutcomeReceiptBody } from '../receipt-body.js';
+import {
+  MAX_DETAIL_CHARS,
+  OPERATOR_REASONS,
+  type DecisionReceiptBody,
+  type OperatorReceiptBody,
+  type OperatorWait,
+  type OutcomeReceiptBody,
+} from '../receipt-body.js';
 import type { SignedReceipt } from '../signed-receipt.js';
 import { decodeBase64url } from './base64url.js';
 
@@ -33,17 +40,75 @@ const subject = {
   issuedAt: Instant,
 };
 
+const PolicySchema = z.strictObject({ digest: DigestSchema.nullable(), version: Text.nullable() });
+
+/** What a STEP_UP (`approval`) or a break-glass DENY (`override`) waits for. */
+export const OperatorWaitSchema = z.strictObject({
+  kind: z.enum(['approval', 'override']),
+  requirements: z.array(z.strictObject({ groups: z.array(Text).min(1), quorum: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) })).min(1),
+  reasonRequired: z.boolean(),
+  until: Instant,
+});
+
 export const DecisionReceiptBodySchema = z.strictObject({
   ...subject,
   kind: z.literal('decision'),
-  outcome: z.enum(['PERMIT', 'DENY', 'SILENCE']),
+  outcome: z.enum(['PERMIT', 'DENY', 'SILENCE', 'STEP_UP']),
   reasons: z.array(Text).refine((reasons) => reasons.every((reason, i) => i === 0 || (reasons[i - 1] as string) <= reason), {
     error: 'must be sorted',
   }),
   mode: z.enum(['enforce', 'shadow']),
-  policy: z.strictObject({ digest: DigestSchema.nullable(), version: Text.nullable() }),
+  policy: PolicySchema,
   detail: z.string().max(MAX_DETAIL_CHARS).nullable(),
+  operators: OperatorWaitSchema.optional(),
 });
+
+/**
+ * What an operator signs (the wire format of src/identity/operator-approval.ts, restated here so
+ * the verifier loads nothing of the gate): the exact action, the verdict, a reason, an expiry, a nonce.
+ */
+export const ApprovalStatementSchema = z.strictObject({
+  v: z.literal(1),
+  workflowId: z.string().min(1).max(200),
+  runId: z.string().min(1).max(200),
+  requestHash: z.string().regex(DIGEST_PATTERN, { error: 'must be sha256: and 64 lower-case hex digits' }),
+  decisionReceiptId: z.string().regex(DIGEST_PATTERN, { error: 'must be sha256: and 64 lower-case hex digits' }),
+  verdict: z.enum(['approve', 'reject', 'override']),
+  reason: z.string().max(2_000),
+  operatorId: z.string().min(1).max(200),
+  expiresAt: Instant,
+  nonce: z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, { error: 'must be 22 to 64 base64url characters (128 bits or more)' }),
+});
+
+/** A statement with the operator's detached Ed25519 signature (see `approvalSigningInput`, check-approvals.ts). */
+export const SignedApprovalSchema = z.strictObject({ statement: ApprovalStatementSchema, keyId: KeyId, sig: Signature });
+
+/** Which reasons fit which kind and outcome of an operator receipt. */
+const OPERATOR_REASON_FITS: Record<OperatorReceiptBody['reasons'][0], { kind: OperatorReceiptBody['kind']; outcome: OperatorReceiptBody['outcome'] }> = {
+  approved: { kind: 'approval', outcome: 'PERMIT' },
+  approval_rejected: { kind: 'approval', outcome: 'DENY' },
+  approval_timeout: { kind: 'approval', outcome: 'DENY' },
+  overridden: { kind: 'override', outcome: 'PERMIT' },
+  override_rejected: { kind: 'override', outcome: 'DENY' },
+  override_timeout: { kind: 'override', outcome: 'DENY' },
+};
+
+export const OperatorReceiptBodySchema = z
+  .strictObject({
+    ...subject,
+    kind: z.enum(['approval', 'override']),
+    decisionReceiptId: DigestSchema,
+    outcome: z.enum(['PERMIT', 'DENY']),
+    reasons: z.tuple([z.enum(OPERATOR_REASONS)]),
+    policy: PolicySchema,
+    approvals: z.array(SignedApprovalSchema),
+  })
+  .superRefine((body, ctx) => {
+    const fits = OPERATOR_REASON_FITS[body.reasons[0]];
+    if (fits.kind !== body.kind || fits.outcome !== body.outcome) {
+      ctx.addIssue({ code: 'custom', path: ['reasons', 0], message: `reason ${body.reasons[0]} belongs to kind ${fits.kind} with outcome ${fits.outcome}, not to kind ${body.kind} with outcome ${body.outcome}` });
+    }
+  });
 
 export const OutcomeReceiptBodySchema = z.strictObject({
   ...subject,
@@ -56,7 +121,7 @@ export const OutcomeReceiptBodySchema = z.strictObject({
   }),
 });
 
-export const ReceiptBodySchema = z.discriminatedUnion('kind', [DecisionReceiptBodySchema, OutcomeReceiptBodySchema]);
+export const ReceiptBodySchema = z.discriminatedUnion('kind', [DecisionReceiptBodySchema, OutcomeReceiptBodySchema, OperatorReceiptBodySchema]);
 
 export const SignedReceiptSchema = z
   .strictObject({
@@ -84,7 +149,10 @@ export const SignedCheckpointSchema = z.strictObject({
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 true satisfies Same<z.infer<typeof DecisionReceiptBodySchema>, DecisionReceiptBody>;
+true satisfies Same<z.infer<typeof OperatorWaitSchema>, OperatorWait>;
 true satisfies Same<z.infer<typeof OutcomeReceiptBodySchema>, OutcomeReceiptBody>;
+true satisfies Same<z.infer<typeof OperatorReceiptBodySchema>, OperatorReceiptBody>;
+true satisfies Same<z.infer<typeof SignedApprovalSchema>, OperatorReceiptBody['approvals'][number]>;
 true satisfies Same<z.infer<typeof SignedReceiptSchema>, SignedReceipt>;
 true satisfies Same<z.infer<typeof SignedCheckpointSchema>, SignedCheckpoint>;
 

@@ -2,11 +2,12 @@ import type { KeySet } from '../../keys/key-set.js';
 import type { SignedCheckpoint } from '../checkpoint.js';
 import type { SignedReceipt } from '../signed-receipt.js';
 import { checkChain, checkCheckpoints } from './check-chain.js';
-import { checkOutcomeLinks } from './check-links.js';
+import { checkApprovals } from './check-approvals.js';
+import { checkOperatorLinks, checkOutcomeLinks } from './check-links.js';
 import { checkCheckpointSignature, checkReceiptSignature } from './check-signature.js';
 import type { Ed25519Backend } from './ed25519-backend.js';
 import { parseExportLine, type ParsedCheckpoint, type ParsedReceipt } from './parse-line.js';
-import type { Problem } from './problem.js';
+import type { Note, Problem } from './problem.js';
 
 export interface LogVerification {
   /** True only when there is no problem at all. */
@@ -17,6 +18,8 @@ export interface LogVerification {
   checkpoints: SignedCheckpoint[];
   /** Every problem found, ordered by seq (problems without one last). */
   problems: Problem[];
+  /** What was not checked and does not fail the export (an operator signature by a key not in the set), ordered by seq. */
+  notes: Note[];
 }
 
 /**
@@ -24,7 +27,8 @@ export interface LogVerification {
  * line; empty lines are skipped) with public keys only. Runs every check and reports every
  * problem, each with its seq: per line (version, shape, canonical form, key, validity at issue
  * time, signature), then across the log (gaps, duplicates, order, prevHash links, outcome links,
- * checkpoints). Chain checks use every parsable receipt, signed correctly or not, so an edit shows
+ * approval and override receipts: their link to the decision, quorum, the operator statements
+ * they carry and, for operator keys in the key set, their signatures; checkpoints). Chain checks use every parsable receipt, signed correctly or not, so an edit shows
  * both as a bad signature and as a broken link.
  *
  * Without a checkpoint, a removed tail cannot be seen: keep the latest checkpoint with the export.
@@ -65,10 +69,22 @@ export function verifyLog(lines: readonly string[], keys: KeySet, backend: Ed255
   });
 
   const chain = checkChain(parsedReceipts);
-  problems.push(...chain.problems, ...checkOutcomeLinks(parsedReceipts), ...checkCheckpoints(parsedCheckpoints, chain.index));
-  const ordered = problems
-    .map((problem, order) => ({ problem, order }))
-    .sort((a, b) => (a.problem.seq ?? Infinity) - (b.problem.seq ?? Infinity) || (a.problem.line ?? Infinity) - (b.problem.line ?? Infinity) || a.order - b.order)
-    .map(({ problem }) => problem);
-  return { ok: ordered.length === 0, receipts, checkpoints, problems: ordered };
+  const approvals = checkApprovals(parsedReceipts, keys, backend);
+  problems.push(
+    ...chain.problems,
+    ...checkOutcomeLinks(parsedReceipts),
+    ...checkOperatorLinks(parsedReceipts),
+    ...approvals.problems,
+    ...checkCheckpoints(parsedCheckpoints, chain.index),
+  );
+  const ordered = bySeq(problems);
+  return { ok: ordered.length === 0, receipts, checkpoints, problems: ordered, notes: bySeq(approvals.notes) };
+}
+
+/** Ordered by seq, then line (entries without one last), then as found. */
+function bySeq<T extends { seq?: number; line?: number }>(entries: readonly T[]): T[] {
+  return entries
+    .map((entry, order) => ({ entry, order }))
+    .sort((a, b) => (a.entry.seq ?? Infinity) - (b.entry.seq ?? Infinity) || (a.entry.line ?? Infinity) - (b.entry.line ?? Infinity) || a.order - b.order)
+    .map(({ entry }) => entry);
 }
