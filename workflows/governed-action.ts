@@ -119,6 +119,8 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
     { validator: (incoming, _signature?: RequestSignature) => assertSameRequest(incoming, decision?.requestHash ?? ownHash, request.idempotencyKey) },
   );
   setHandler(decisionQuery, () => decision ?? null);
+  // null until the action waits for operators (awaitOperators answers from then on).
+  setHandler(operatorsQuery, () => null);
 
   upsertSearchAttributes([
     { key: SEARCH_ATTRIBUTES.surface, value: request.surface },

@@ -74,9 +74,11 @@ describe('when a held client loses its backend between two queries', () => {
     const { pool, name } = namedPool();
     const failed = await withPooledClient(pool, async (client) => {
       await client.query('BEGIN');
+      // Listen first: under load the client may end before terminate() returns.
+      const ended = new Promise((r) => client.once('end', r));
       expect(await terminate(name)).toBe(1);
       // The termination reaches the idle client with no query in flight: an 'error' event only.
-      await new Promise((r) => client.once('end', r));
+      await ended;
       await client.query('SELECT 1');
     }).catch((err: unknown) => err);
     expect(isConnectionError(failed)).toBe(true);

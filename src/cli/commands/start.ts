@@ -37,8 +37,10 @@ Starts ActionGate on this machine and runs a scripted demo against it:
 The demo submits, each signed by its agent's demo key, a permitted payment, a denied one, an
 unknown surface, a duplicate, a payment signed with another agent's key (SILENCE bad_signature),
 an agent claiming to be a human (SILENCE unknown_actor), and a payment through a gate whose
-policy store hangs (DENY gate_timeout), then prints a table and the Temporal UI link. It then
-keeps running until Ctrl-C.
+policy store hangs (DENY gate_timeout), a payment to a new payee that waits for approval
+(STEP_UP, approved by the demo operators olivia and omar), and a production change without a
+ticket overridden by break-glass (DENY, overridden by sam), then prints a table, the receipts of
+the operator steps and the Temporal UI link. It then keeps running until Ctrl-C.
 
 Options:
   --once   run the demo, shut down and exit (0 when every outcome was the expected one)
