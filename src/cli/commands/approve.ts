@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { ApprovalStatementSchema, signApproval, type ApprovalStatement, type ApprovalVerdict, type SignedApproval } from '../../identity/operator-approval.js';
-import { KeyError } from '../../keys/key-error.js';
-import { readPrivateKeyFile } from '../../keys/private-key-file.js';
-import type { Signer } from '../../keys/signer.js';
+import { readKeyOption } from '../read-key-option.js';
 import type { DecisionReceiptBody, OperatorReceiptBody, OperatorWait } from '../../receipt/receipt-body.js';
 import { PgReceiptStore } from '../../store/receipt-store.js';
 import { operatorApprovalSignal, type OperatorsView } from '../../../workflows/contract.js';
@@ -115,7 +113,7 @@ export async function operatorVerdictCommand(command: OperatorCommand, config: A
   const expiresInMs = parseDuration(`${command}: --expires-in`, values['expires-in'] ?? DEFAULT_EXPIRES_IN);
   if (expiresInMs === 0) throw usage('--expires-in must be more than 0');
   if (values.out === '') throw usage('--out needs a FILE');
-  const signer = await readOperatorKey(values.key);
+  const signer = await readKeyOption(values.key);
   const verdict = OPERATOR_COMMANDS[command];
 
   const decision = await waitingDecision(config, key, command);
@@ -146,15 +144,6 @@ export async function operatorVerdictCommand(command: OperatorCommand, config: A
     return 0;
   }
   return sendAndReport(config, signed, wait, what, io);
-}
-
-async function readOperatorKey(path: string): Promise<Signer> {
-  try {
-    return await readPrivateKeyFile(path);
-  } catch (err) {
-    if (err instanceof KeyError) throw new CliError('INVALID_INPUT', `--key: ${err.message}`);
-    throw err;
-  }
 }
 
 interface WaitingDecision {

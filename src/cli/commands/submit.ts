@@ -6,18 +6,7 @@ import { CliError } from '../cli-error.js';
 import { readInput } from '../read-input.js';
 import { connectClient } from '../connect.js';
 import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
-import { KeyError } from '../../keys/key-error.js';
-import { readPrivateKeyFile } from '../../keys/private-key-file.js';
-import type { Signer } from '../../keys/signer.js';
-
-async function readKey(path: string): Promise<Signer> {
-  try {
-    return await readPrivateKeyFile(path);
-  } catch (err) {
-    if (err instanceof KeyError) throw new CliError('INVALID_INPUT', `--key: ${err.message}`);
-    throw err;
-  }
-}
+import { readKeyOption } from '../read-key-option.js';
 
 export const SUBMIT_HELP = `Usage: actiongate submit [FILE|-] [--key KEYFILE] [--no-wait]
 
@@ -55,7 +44,7 @@ export async function submitCommand(
     if (err instanceof RequestError) throw new CliError('INVALID_INPUT', err.message, { issues: err.issues });
     throw err;
   }
-  const signer = args.key === undefined ? undefined : await readKey(args.key);
+  const signer = args.key === undefined ? undefined : await readKeyOption(args.key);
   const { client, connection } = await connectClient(config);
   try {
     const gate = new ActionGateClient({ client, taskQueue: config.taskQueue, ...(signer ? { signer } : {}) });
