@@ -396,6 +396,7 @@ function decisionView(body: DecisionReceiptBody, decisionReceiptId: Digest | nul
     policy: body.policy,
     receipts: { decision: decisionReceiptId },
     fromReceipts: false,
+    ...(body.operators ? { waitsFor: body.operators } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Outcome } from '../policy/decision.js';
 import type { Digest } from '../request/digest.js';
-import type { DispatchStatus, SurfaceMode } from '../receipt/receipt-body.js';
+import type { DispatchStatus, OperatorWait, SurfaceMode } from '../receipt/receipt-body.js';
 
 /** Refusal reasons the gate itself produces (policy ids come from the policies). */
 export const GATE_REASONS = {
@@ -68,6 +68,11 @@ export interface ActionDecision {
   receipts: { decision: Digest | null };
   /** true when this answer came from the receipts of an earlier run of the same key. */
   fromReceipts: boolean;
+  /**
+   * Present when the action waits for operators (a STEP_UP, or a DENY whose request asked for
+   * break-glass): which groups, how many operators, until when. The final result says how they answered.
+   */
+  waitsFor?: OperatorWait;
 }
 
 export interface DispatchReport {

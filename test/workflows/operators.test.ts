@@ -177,7 +177,11 @@ describe('when a policy asks for approval (STEP_UP) and the grant needs two trea
     const request = newPayeePayment();
     const submitted = await gateClient(client, queues.long).submit(request);
     const decision = submitted.decision;
-    expect(decision).toMatchObject({ outcome: 'STEP_UP', reasons: ['payments.new-payee-needs-approval'] });
+    expect(decision).toMatchObject({
+      outcome: 'STEP_UP',
+      reasons: ['payments.new-payee-needs-approval'],
+      waitsFor: { kind: 'approval', requirements: [{ groups: ['treasury'], quorum: 2 }], reasonRequired: true },
+    });
 
     const first = approval(decision, 'olivia', 'approve');
     await send(request.idempotencyKey, first);
@@ -314,6 +318,7 @@ describe('when a request asks for break-glass on a DENY the policies made', () =
     const submitted = await gateClient(client, queues.long).submit(request);
     expect(submitted.decision.outcome).toBe('DENY');
     expect(submitted.decision.reasons).toContain('config-changes.forbid-production-without-ticket');
+    expect(submitted.decision.waitsFor).toMatchObject({ kind: 'override', requirements: [{ groups: ['sre-oncall'], quorum: 1 }] });
     // Operators of another group, and the wrong verdict, do not count.
     await send(request.idempotencyKey, approval(submitted.decision, 'olivia', 'override'));
     await send(request.idempotencyKey, approval(submitted.decision, 'sam', 'approve'));
