@@ -8,7 +8,7 @@ import { decide, type DecideInput } from './decide.js';
 import { dispatch, type DispatchInput } from './dispatch.js';
 import { recordOutcome, type RecordOutcomeInput } from './record-outcome.js';
 import { recordRefusal, type RecordRefusalInput } from './record-refusal.js';
-import { resolveOperators, type ResolveOperatorsInput } from './resolve-operators.js';
+import { resolveOperators, type OperatorEventSink, type ResolveOperatorsInput } from './resolve-operators.js';
 
 export interface ActivityDeps {
   policies: PolicySource;
@@ -16,6 +16,8 @@ export interface ActivityDeps {
   connectors: ConnectorRegistry;
   /** Every call an activity refused (a stranger's, or a run without a decision): counted and kept by the caller. */
   onRefusedCall?: RefusedCallSink;
+  /** Operators' refused statements and resolutions (break-glass included): counted by the caller. */
+  onOperatorEvent?: OperatorEventSink;
   /** Fault-injection suite only: where a worker stops so the test can kill it (src/faults/fault-points.ts). */
   faultPoints?: FaultPoints;
 }
@@ -47,5 +49,5 @@ export type { BeginActionResult } from './begin-action.js';
 export type { DecideResult } from './decide.js';
 export type { DispatchOutput } from './dispatch.js';
 export type { RecordedDecision, RecordedOperators, RecordedOutcome } from './run-receipts.js';
-export type { ResolveOperatorsInput, ResolveOperatorsResult, ApprovalCheckResult } from './resolve-operators.js';
+export type { ResolveOperatorsInput, ResolveOperatorsResult, ApprovalCheckResult, OperatorEvent, OperatorEventSink } from './resolve-operators.js';
 export type { RefusedCall, RefusedCallSink } from './caller.js';

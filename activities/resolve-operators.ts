@@ -53,10 +53,23 @@ const InputSchema = z.object({
   windowClosed: z.boolean(),
 });
 
+/**
+ * What operators did, for counting (the observability issue's metrics hang here). `approval_refused`
+ * is reported each time a signed statement is weighed and does not count (at least once: a retried
+ * check reports again); `resolved` once, when the approval or override receipt is committed
+ * (`kind: 'override'` with `outcome: 'PERMIT'` is a break-glass).
+ */
+export type OperatorEvent =
+  | { type: 'approval_refused'; surface: string; kind: 'approval' | 'override'; operatorId: string | null; rejection: ApprovalRefusal }
+  | { type: 'resolved'; surface: string; kind: 'approval' | 'override'; outcome: 'PERMIT' | 'DENY'; reason: OperatorReason; operators: string[] };
+
+export type OperatorEventSink = (event: OperatorEvent) => void;
+
 export interface ResolveOperatorsDeps {
   store: ReceiptStore;
   policies: PolicySource;
   onRefusedCall?: RefusedCallSink;
+  onOperatorEvent?: OperatorEventSink;
   now?: () => Date;
 }
 
@@ -132,6 +145,7 @@ export async function resolveOperators(deps: ResolveOperatorsDeps, input: Resolv
   for (const check of checks) {
     if (!check.ok) {
       log.warn('operator approval refused', { idempotencyKey: request.idempotencyKey, operatorId: check.operatorId, rejection: check.rejection, detail: check.detail });
+      report(deps.onOperatorEvent, { type: 'approval_refused', surface: request.surface, kind: wait.kind, operatorId: check.operatorId, rejection: check.rejection ?? 'malformed' });
     }
   }
 
@@ -153,6 +167,16 @@ export async function resolveOperators(deps: ResolveOperatorsDeps, input: Resolv
   if (recorded.body.runId !== caller.runId || !digestsEqual(recorded.body.decisionReceiptId, decision.receiptId)) {
     refused(`an ${recorded.body.kind} receipt of another run is on record (${recorded.receiptId})`);
   }
+  if (inserted) {
+    report(deps.onOperatorEvent, {
+      type: 'resolved',
+      surface: request.surface,
+      kind: recorded.body.kind,
+      outcome: recorded.body.outcome,
+      reason: recorded.body.reasons[0],
+      operators: recorded.body.approvals.map((a) => a.statement.operatorId),
+    });
+  }
   if (inserted && recorded.body.kind === 'override' && recorded.body.outcome === 'PERMIT') {
     // Break-glass is loud: one structured warning per override, besides the receipt and the search attribute.
     log.warn('break_glass_used', {
@@ -168,6 +192,14 @@ export async function resolveOperators(deps: ResolveOperatorsDeps, input: Resolv
     });
   }
   return { kind: 'resolved', receipt: recorded };
+}
+
+function report(sink: OperatorEventSink | undefined, event: OperatorEvent): void {
+  try {
+    sink?.(event);
+  } catch {
+    // A failing sink must not change what operators decided.
+  }
 }
 
 /** Each requirement needs `quorum` distinct approving operators, each in one of its groups. */

@@ -12,7 +12,7 @@ import type { Signer } from '../../src/keys/signer.js';
 import { ConnectorRegistry, defineConnector } from '../../src/connectors/connector.js';
 import { httpConnector } from '../../src/connectors/http-connector.js';
 import type { PolicySource } from '../../src/policy/policy-source.js';
-import type { RefusedCallSink } from '../../activities/index.js';
+import type { OperatorEventSink, RefusedCallSink } from '../../activities/index.js';
 import type { ActionRequest } from '../../src/request/action-request.js';
 import { PgReceiptStore, type ReceiptStore } from '../../src/store/receipt-store.js';
 import { createActionGateWorker } from '../../src/worker/actiongate-worker.js';
@@ -78,6 +78,7 @@ export async function startTestWorker(options: {
   pool?: pg.Pool;
   namespace?: string;
   onRefusedCall?: RefusedCallSink;
+  onOperatorEvent?: OperatorEventSink;
 }): Promise<RunningWorker> {
   const env = testEnv();
   if (!runtimeInstalled) {
@@ -96,6 +97,7 @@ export async function startTestWorker(options: {
     connectors: options.connectors,
     store: options.store ?? new PgReceiptStore(options.pool ?? openPool()),
     ...(options.onRefusedCall ? { onRefusedCall: options.onRefusedCall } : {}),
+    ...(options.onOperatorEvent ? { onOperatorEvent: options.onOperatorEvent } : {}),
     workerOptions: { shutdownGraceTime: '2s' },
   });
   const running = worker.run();

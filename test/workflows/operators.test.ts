@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OperatorEvent } from '../../activities/index.js';
 import type { ActionDecision, ActionResult } from '../../src/action/action-result.js';
 import { demoSigner } from '../../src/demo/demo-keys.js';
 import { slowPolicySource } from '../../src/demo/slow-policy-source.js';
@@ -384,6 +385,30 @@ describe('when a request asks for break-glass on a DENY the policies made', () =
     expect(result).toMatchObject({ outcome: 'DENY', dispatch: { status: 'skipped' }, operators: { kind: 'override', outcome: 'DENY', reasons: ['override_timeout'] } });
     expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
   }, 60_000);
+});
+
+describe('when the worker counts what operators did (the metrics hook)', () => {
+  it('reports each refused statement with its reason, and each resolution once, break-glass included', async () => {
+    const { source, error } = await loadStaticPolicySource(dirs.long);
+    expect(error).toBeUndefined();
+    const events: OperatorEvent[] = [];
+    const taskQueue = uniqueId('operators-events');
+    const worker = await startTestWorker({ taskQueue, policies: source as PolicySource, connectors: connectorsTo(fake), pool, onOperatorEvent: (e) => events.push(e) });
+    try {
+      const request = emergencyChange();
+      const submitted = await gateClient(client, taskQueue).submit(request);
+      await send(request.idempotencyKey, approval(submitted.decision, 'olivia', 'override'));
+      await viewWhen(request.idempotencyKey, (v) => v.refused.length === 1);
+      await send(request.idempotencyKey, approval(submitted.decision, 'sam', 'override'));
+      expect((await submitted.result()).dispatch.status).toBe('succeeded');
+      expect(events).toEqual([
+        { type: 'approval_refused', surface: 'config-changes', kind: 'override', operatorId: 'olivia', rejection: 'not_in_group' },
+        { type: 'resolved', surface: 'config-changes', kind: 'override', outcome: 'PERMIT', reason: 'overridden', operators: ['sam'] },
+      ]);
+    } finally {
+      await worker.stop();
+    }
+  });
 });
 
 describe('when the log of actions that waited for operators is checked', () => {
