@@ -218,14 +218,17 @@ describe('when a policy asks for approval (STEP_UP) and the grant needs two trea
     const decision = submitted.decision;
     const other = await gateClient(client, queues.long).submit(newPayeePayment());
     const good = approval(decision, 'olivia', 'approve');
+    // A policy-bundle signing key (as `keys generate --purpose policy-bundle` makes one).
+    const bundleSigner = parsePrivateKeyFile(JSON.stringify(generatePrivateKeyFile()), 'test bundle key');
     const flipped = { ...good, sig: `${good.sig[0] === 'A' ? 'B' : 'A'}${good.sig.slice(1)}` };
     const attempts: Array<[string, unknown]> = [
       ['unknown_operator', approval(decision, 'mallory', 'approve')],
       ['not_in_group', approval(decision, 'sam', 'approve')],
       ['bad_signature', flipped],
-      // Olivia's name on a statement signed by the receipt key, and by an agent's request key.
+      // Olivia's name on a statement signed by the receipt key, an agent's request key, a bundle key.
       ['not_an_operator_key', approval(decision, 'olivia', 'approve', {}, receiptSigner)],
       ['not_an_operator_key', approval(decision, 'agent-42', 'approve')],
+      ['not_an_operator_key', approval(decision, 'olivia', 'approve', {}, bundleSigner)],
       ['expired', approval(decision, 'olivia', 'approve', { expiresAt: new Date(Date.now() - 1_000).toISOString() })],
       ['wrong_action', approval(decision, 'olivia', 'approve', { workflowId: other.decision.workflowId })],
       ['wrong_action', approval(decision, 'olivia', 'approve', { requestHash: other.decision.requestHash })],
