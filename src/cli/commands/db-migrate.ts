@@ -1,24 +1,50 @@
+import { APPLICATION_ROLE_GRANTS } from '../../store/application-role.js';
 import { migrate } from '../../store/migrate.js';
+import { CliError } from '../cli-error.js';
+import type { CommandIo } from '../command-io.js';
 import { connectDatabase } from '../connect.js';
 import type { ActionGateConfig } from '../config.js';
 import { ENVIRONMENT_HELP } from '../config.js';
+import { parseCommandArgs } from '../parse-command-args.js';
 
-export const DB_MIGRATE_HELP = `Usage: actiongate db migrate
+export const DB_MIGRATE_HELP = `Usage: actiongate db migrate [--grant ROLE]
 
 Applies ActionGate's SQL migrations (src/store/migrations) to DATABASE_URL. Idempotent; workers
-also run it at start.
+also run it at start (a worker connected as the application role needs an up-to-date database:
+it creates nothing).
+
+Options:
+  --grant ROLE   then grant the application role ROLE what workers need, and no more: read and
+                 append receipts, checkpoints and policy bundles, move the log's head; never
+                 update, delete or create. Run as the owner of the database (docker-compose.yml's
+                 actiongate-migrate job does); ROLE must exist.
 
 ${ENVIRONMENT_HELP}`;
 
-export async function dbMigrateCommand(config: ActionGateConfig, out: NodeJS.WritableStream): Promise<number> {
+/** \`actiongate db migrate [--grant ROLE]\`. */
+export async function dbMigrateCommand(config: ActionGateConfig, args: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('db migrate', args, { grant: { type: 'string' } });
+  if (values.help) {
+    io.out(DB_MIGRATE_HELP);
+    return 0;
+  }
+  if (positionals[0] !== 'migrate' || positionals.length > 1) throw new CliError('USAGE', 'usage: actiongate db migrate [--grant ROLE]; run actiongate db migrate --help');
+  const role = values.grant;
+  if (role !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(role)) {
+    throw new CliError('USAGE', `db migrate: --grant needs a plain role name (lower-case letters, digits, _), not ${JSON.stringify(role)}`);
+  }
   const pool = await connectDatabase(config);
   try {
     const report = await migrate(pool);
-    out.write(
+    io.out(
       report.applied.length === 0
-        ? `database is up to date (${report.alreadyApplied.length} migrations)\n`
-        : `applied ${report.applied.join(', ')}\n`,
+        ? `database is up to date (${report.alreadyApplied.length} migrations)`
+        : `applied ${report.applied.join(', ')}`,
     );
+    if (role !== undefined) {
+      for (const statement of APPLICATION_ROLE_GRANTS(role)) await pool.query(statement);
+      io.out(`granted ${role} the application role's rights`);
+    }
     return 0;
   } finally {
     await pool.end();
