@@ -8,7 +8,12 @@ export type ConnectorErrorCode =
   /** A passing fault (5xx, network, timeout): the dispatch is retried with backoff. */
   | 'CONNECTOR_UNAVAILABLE'
   /** No connector is registered for the surface. */
-  | 'NO_CONNECTOR';
+  | 'NO_CONNECTOR'
+  /**
+   * A secret a connector's configuration names (an environment variable or a file) cannot be
+   * resolved. Found when the policy set is loaded: the worker does not start, or the bundle is refused.
+   */
+  | 'CONNECTOR_SECRET_UNAVAILABLE';
 
 export class ConnectorError extends ActionGateError<ConnectorErrorCode> {
   get retryable(): boolean {

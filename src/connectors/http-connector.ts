@@ -1,11 +1,22 @@
 import type { ConnectorHandler } from './connector.js';
 import { ConnectorError } from './connector.js';
+import type { resolveHeaders } from './connector-secrets.js';
 
 export interface HttpConnectorOptions {
   url: string;
   /** Per attempt; the dispatch activity's retry policy bounds the whole. */
   timeoutMs?: number;
+  /**
+   * Extra request headers, with their values (secrets included, already resolved: see
+   * {@link resolveHeaders}). They are kept inside the handler, never in its errors or results.
+   * The connector's own headers (Content-Type, Idempotency-Key, X-ActionGate-*) always win.
+   */
   headers?: Record<string, string>;
+  /**
+   * Secret values (without prefix) to keep out of error messages and details, should the external
+   * system quote one back. Header values of 8 characters or more are kept out anyway.
+   */
+  secrets?: readonly string[];
   /** For tests and custom agents; defaults to the global fetch. */
   fetch?: typeof fetch;
 }
@@ -43,28 +54,35 @@ const MAX_BODY_DEPTH = 64;
 export function httpConnector(options: HttpConnectorOptions): ConnectorHandler {
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const extraHeaders = checkedHeaders(options.headers ?? {});
+  // Values that must never appear in an error message, should a fetch implementation quote one.
+  const secrets = [...(options.secrets ?? []), ...Object.values(extraHeaders)]
+    .filter((value) => value.length >= 8)
+    .sort((a, b) => b.length - a.length);
   return async (ctx): Promise<HttpConnectorResult> => {
-    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = AbortSignal.any([ctx.signal, timeout]);
+    const headers = new Headers(extraHeaders);
+    headers.set('content-type', 'application/json');
+    headers.set('idempotency-key', ctx.idempotencyKey);
+    headers.set('x-actiongate-request-hash', ctx.requestHash);
+    headers.set('x-actiongate-surface', ctx.request.surface);
+    headers.set('x-actiongate-action', ctx.request.action);
     let response: Response;
     try {
       response = await doFetch(options.url, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'idempotency-key': ctx.idempotencyKey,
-          'x-actiongate-request-hash': ctx.requestHash,
-          'x-actiongate-surface': ctx.request.surface,
-          'x-actiongate-action': ctx.request.action,
-          ...options.headers,
-        },
+        headers,
         body: JSON.stringify(ctx.request.payload ?? null),
         // Following one would re-POST the payload to wherever the answer points (307/308).
         redirect: 'manual',
         signal,
       });
     } catch (err) {
-      throw new ConnectorError('CONNECTOR_UNAVAILABLE', `POST ${options.url} failed: ${(err as Error).message}`, {
+      const failure = describeFetchFailure(err, { timedOut: timeout.aborted && !ctx.signal.aborted, cancelled: ctx.signal.aborted, timeoutMs });
+      throw new ConnectorError('CONNECTOR_UNAVAILABLE', redact(`POST ${options.url} ${failure.message}`, secrets), {
         url: options.url,
+        ...failure.details,
       });
     }
     // A fetch that filters redirects (as browsers do) answers them with type opaqueredirect and status 0.
@@ -73,7 +91,7 @@ export function httpConnector(options: HttpConnectorOptions): ConnectorHandler {
       throw new ConnectorError(
         'CONNECTOR_REJECTED',
         `POST ${options.url} answered HTTP ${response.status}, a redirect; redirects are not followed`,
-        { url: options.url, httpStatus: response.status, location: response.headers.get('location') },
+        { url: options.url, httpStatus: response.status, location: redactOrNull(response.headers.get('location'), secrets) },
       );
     }
     if (response.ok) {
@@ -83,7 +101,8 @@ export function httpConnector(options: HttpConnectorOptions): ConnectorHandler {
       }
       return { httpStatus: response.status, body: parseBody(decode(read.bytes)) };
     }
-    const excerpt = codePointPrefix(decode((await readAtMost(response, ERROR_EXCERPT_BYTES)).bytes), ERROR_EXCERPT_CHARS);
+    // Redacted before it is cut, so a secret the answer quotes cannot survive in part.
+    const excerpt = codePointPrefix(redact(decode((await readAtMost(response, ERROR_EXCERPT_BYTES)).bytes), secrets), ERROR_EXCERPT_CHARS);
     const details = { url: options.url, httpStatus: response.status, body: excerpt };
     const passing = response.status >= 500 || response.status === 408 || response.status === 429;
     throw new ConnectorError(
@@ -92,6 +111,98 @@ export function httpConnector(options: HttpConnectorOptions): ConnectorHandler {
       details,
     );
   };
+}
+
+/**
+ * The headers as fetch will send them, checked once when the connector is made: a bad name or
+ * value is an error naming the header, never quoting the value (fetch's own error would).
+ */
+function checkedHeaders(headers: Record<string, string>): Record<string, string> {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
+      throw new ConnectorError('CONNECTOR_SECRET_UNAVAILABLE', `header name ${JSON.stringify(name)} is not an RFC 7230 token`, { header: name });
+    }
+    if (!/^[\x20-\x7E\t]*$/.test(value)) {
+      throw new ConnectorError('CONNECTOR_SECRET_UNAVAILABLE', `the value of header ${name} holds a line break, a control or a non-ASCII character`, { header: name });
+    }
+  }
+  return { ...headers };
+}
+
+function redactOrNull(text: string | null, secrets: readonly string[]): string | null {
+  return text === null ? null : redact(text, secrets);
+}
+
+/** `text` with every occurrence of a secret replaced by "[redacted]" (longest first). */
+function redact(message: string, secrets: readonly string[]): string {
+  let out = message;
+  for (const secret of secrets) out = out.split(secret).join('[redacted]');
+  return out;
+}
+
+interface FetchFailure {
+  /** After "POST <url> ": what happened. */
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * What a rejected fetch means, from undici's `fetch failed` TypeError and its cause (a system error
+ * with code, address and port; an AggregateError of several when a name resolves to several
+ * addresses; an undici error with its own code), or from the abort signals.
+ */
+function describeFetchFailure(err: unknown, why: { timedOut: boolean; cancelled: boolean; timeoutMs: number }): FetchFailure {
+  if (why.timedOut) {
+    return { message: `timed out after ${why.timeoutMs} ms (timeoutMs)`, details: { cause: 'TIMEOUT', timeoutMs: why.timeoutMs } };
+  }
+  if (why.cancelled) return { message: 'was cancelled (the dispatch activity was cancelled)', details: { cause: 'CANCELLED' } };
+  const error = err instanceof Error ? err : new Error(String(err));
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  const root = cause ?? error;
+  const system = systemError(root);
+  if (system) {
+    const where = system.address !== undefined ? ` ${system.address}${system.port !== undefined ? `:${system.port}` : ''}` : system.hostname !== undefined ? ` ${system.hostname}` : '';
+    return {
+      message: `failed: ${system.code}${where}${system.code.startsWith('UND_ERR') ? ` (${firstLine(root.message)})` : ''}`,
+      details: { cause: system.code, ...pick(system, ['address', 'port', 'hostname', 'syscall']) },
+    };
+  }
+  const message = cause ? `${firstLine(error.message)}: ${firstLine(cause.message)}` : firstLine(error.message);
+  return { message: `failed: ${message}`, details: {} };
+}
+
+interface SystemErrorFields {
+  code: string;
+  address?: string;
+  port?: number;
+  hostname?: string;
+  syscall?: string;
+}
+
+/** The code, address and port of a system or undici error; for an AggregateError, of its first member. */
+function systemError(error: Error): SystemErrorFields | undefined {
+  const fields = error as Error & Partial<SystemErrorFields> & { errors?: unknown[] };
+  const first = Array.isArray(fields.errors) ? (fields.errors.find((e) => e instanceof Error) as (Error & Partial<SystemErrorFields>) | undefined) : undefined;
+  const code = typeof fields.code === 'string' ? fields.code : typeof first?.code === 'string' ? first.code : undefined;
+  if (code === undefined) return undefined;
+  const source = fields.address === undefined && fields.hostname === undefined && first ? first : fields;
+  return {
+    code,
+    ...(typeof source.address === 'string' ? { address: source.address } : {}),
+    ...(typeof source.port === 'number' ? { port: source.port } : {}),
+    ...(typeof source.hostname === 'string' ? { hostname: source.hostname } : {}),
+    ...(typeof source.syscall === 'string' ? { syscall: source.syscall } : {}),
+  };
+}
+
+function pick(fields: SystemErrorFields, keys: ReadonlyArray<keyof SystemErrorFields>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) if (fields[key] !== undefined) out[key] = fields[key];
+  return out;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { CompiledPolicySet } from '../policy/policy-set.js';
 import type { Digest } from '../request/digest.js';
 import { ConnectorError, ConnectorRegistry, type Connector } from './connector.js';
+import type { SecretSources } from './connector-secrets.js';
 import { connectorsFromRegistry } from './connectors-from-registry.js';
 
 /**
@@ -24,8 +25,20 @@ export class PolicyConnectors extends ConnectorRegistry {
       current: () => CompiledPolicySet | undefined;
       pinned: (digest: Digest) => Promise<CompiledPolicySet | undefined>;
     },
+    private readonly secrets: SecretSources = {},
   ) {
     super();
+  }
+
+  /**
+   * Builds the connectors of a set now, resolving the secrets its surfaces.json names. Give it to
+   * the policy source as its `accept` check, so a bundle whose secrets are missing is rejected
+   * when it is loaded (like a bundle that does not verify) instead of failing its dispatches.
+   *
+   * @throws ConnectorError `CONNECTOR_SECRET_UNAVAILABLE` naming the surface, header and variable or file.
+   */
+  prepare(set: CompiledPolicySet): void {
+    this.registryOf(set);
   }
 
   override register(connector: Connector): void {
@@ -52,7 +65,7 @@ export class PolicyConnectors extends ConnectorRegistry {
   private registryOf(set: CompiledPolicySet): ConnectorRegistry {
     let registry = this.byDigest.get(set.digest);
     if (!registry) {
-      registry = connectorsFromRegistry(set.registry);
+      registry = connectorsFromRegistry(set.registry, this.secrets);
       this.byDigest.set(set.digest, registry);
     }
     return registry;

@@ -9,6 +9,8 @@ export interface ReceivedCall {
   idempotencyKey: string | undefined;
   requestHash: string | undefined;
   body: unknown;
+  /** Every request header, names in lower case (repeated ones joined with ", "). */
+  headers: Record<string, string>;
 }
 
 /** What to answer a call: a status and body, after an optional delay; `reset` drops the connection instead of answering. */
@@ -35,6 +37,7 @@ export async function startRecordingHttpServer(options: { port?: number } = {}):
       idempotencyKey: header(req, 'idempotency-key'),
       requestHash: header(req, 'x-actiongate-request-hash'),
       body: await readBody(req),
+      headers: allHeaders(req),
     };
     calls.push(call);
     const n = calls.filter((c) => c.idempotencyKey === call.idempotencyKey).length;
@@ -70,6 +73,14 @@ export async function startRecordingHttpServer(options: { port?: number } = {}):
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+function allHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {

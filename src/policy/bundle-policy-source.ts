@@ -30,6 +30,11 @@ export interface BundleStorePolicySourceOptions {
   reconnectMs?: { min: number; max: number };
   /** The clock key validity is checked at (default: the system clock). */
   now?: () => Date;
+  /**
+   * A last check of a verified, compiled set before it is used (the worker resolves the
+   * connectors' secrets here). Throwing rejects the bundle like one that does not verify.
+   */
+  accept?: (set: CompiledPolicySet) => void;
 }
 
 /** What the source holds as the active policy set, for logs and status lines. */
@@ -68,6 +73,7 @@ export class BundleStorePolicySource implements PolicySource {
   private readonly pollMs: number;
   private readonly reconnectMs: { min: number; max: number };
   private readonly now: () => Date;
+  private readonly accept: (set: CompiledPolicySet) => void;
 
   private state: ActivePolicyState = { kind: 'loading' };
   /** The last active set that verified: what connectors follow while a newer activation is rejected. */
@@ -95,6 +101,7 @@ export class BundleStorePolicySource implements PolicySource {
     this.reconnectMs = options.reconnectMs ?? DEFAULT_RECONNECT_MS;
     this.reconnectDelay = this.reconnectMs.min;
     this.now = options.now ?? (() => new Date());
+    this.accept = options.accept ?? (() => undefined);
   }
 
   /**
@@ -269,7 +276,9 @@ export class BundleStorePolicySource implements PolicySource {
         actual: verified.digest,
       });
     }
-    return compileVerifiedBundle(verified);
+    const set = compileVerifiedBundle(verified);
+    this.accept(set);
+    return set;
   }
 
   private logRejected(bundle: StoredBundle, code: string, error: Error, consequence: string): void {

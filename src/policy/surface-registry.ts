@@ -6,10 +6,73 @@ export const SURFACE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 
 export const SURFACES_FILE = 'surfaces.json';
 
+/** An HTTP header name: an RFC 7230 token. */
+export const HEADER_NAME_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Headers the HTTP connector sets itself (compared case-insensitively); `x-actiongate-*` too. */
+export const RESERVED_HEADER_NAMES: readonly string[] = ['host', 'content-type', 'content-length', 'transfer-encoding', 'connection', 'idempotency-key'];
+
+/** Names that carry credentials: their value must come from the environment or a file, never from surfaces.json. */
+const CREDENTIAL_HEADER_PATTERN = /auth|key|token|secret|passw|cookie|credential|signature|session/i;
+
+/** An environment variable the worker reads a header value from. ACTIONGATE_* hold the worker's own configuration. */
+const ENV_NAME = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: 'must be an environment variable name' })
+  .refine((name) => !name.toUpperCase().startsWith('ACTIONGATE_'), { error: "ACTIONGATE_* variables are the worker's own configuration, not connector secrets" });
+
+/** Put before the secret, e.g. "Bearer ": a short scheme word, never the secret itself. */
+const HEADER_PREFIX = z.string().regex(/^[A-Za-z][A-Za-z0-9._-]{0,23} ?$/, { error: 'must be a short scheme such as "Bearer " (the secret goes in env or file)' });
+
+const HEADER_VALUE_SHAPE = 'must be { "env": "VAR" } or { "file": "/path" } (each with an optional "prefix"), or a plain string for a header that is no credential';
+
+/**
+ * Where a header's value comes from when the worker loads the policy set: an environment variable
+ * or a file (its content, one trailing newline removed), optionally after a prefix. surfaces.json
+ * holds only this reference; the value is never part of a bundle, a receipt or a log line.
+ */
+export const HeaderSecretRefSchema = z.union([
+  z.strictObject({ env: ENV_NAME, prefix: HEADER_PREFIX.optional() }),
+  z.strictObject({
+    file: z.string().startsWith('/', { error: 'must be an absolute path' }).max(4096),
+    prefix: HEADER_PREFIX.optional(),
+  }),
+], { error: HEADER_VALUE_SHAPE });
+
+/** A plain value, for headers that carry no secret (e.g. a tenant or API version). */
+const HEADER_LITERAL = z.string().max(1024).regex(/^[\x20-\x7E]*$/, { error: 'must be printable ASCII without line breaks' });
+
+export const HeaderValueSchema = z.union([HEADER_LITERAL, HeaderSecretRefSchema], { error: HEADER_VALUE_SHAPE });
+
+const HeadersSchema = z.record(z.string(), HeaderValueSchema).superRefine((headers, ctx) => {
+  const seen = new Set<string>();
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (!HEADER_NAME_PATTERN.test(name)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid HTTP header name (RFC 7230 token)' });
+    } else if (RESERVED_HEADER_NAMES.includes(lower) || lower.startsWith('x-actiongate-')) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'is set by the connector itself and cannot be configured' });
+    } else if (seen.has(lower)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'is given twice (header names are case-insensitive)' });
+    } else if (typeof value === 'string' && CREDENTIAL_HEADER_PATTERN.test(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'looks like a credential: its value must come from { "env": "VAR" } or { "file": "/path" }, never inline',
+      });
+    }
+    seen.add(lower);
+  }
+});
+
 export const HttpConnectorConfigSchema = z.strictObject({
   kind: z.literal('http'),
-  url: z.url({ protocol: /^https?$/ }),
+  url: z.url({ protocol: /^https?$/ }).refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), {
+    error: 'must not carry credentials (user:password@); send them in a header from env or file',
+  }),
   timeoutMs: z.int().min(1).default(10_000),
+  /** Extra request headers; credentials by reference ({ env } or { file }), see {@link HeaderSecretRefSchema}. */
+  headers: HeadersSchema.optional(),
 });
 
 /** A discriminated union on `kind`, so other connector kinds can be added beside `http`. */
@@ -58,6 +121,9 @@ export const SurfaceRegistrySchema = z.strictObject({
 });
 
 export type ConnectorConfig = z.infer<typeof ConnectorConfigSchema>;
+export type HttpConnectorConfig = z.infer<typeof HttpConnectorConfigSchema>;
+export type HeaderSecretRef = z.infer<typeof HeaderSecretRefSchema>;
+export type HeaderValue = z.infer<typeof HeaderValueSchema>;
 export type OperatorGrant = z.infer<typeof OperatorGrantSchema>;
 export type SurfaceConfig = z.infer<typeof SurfaceConfigSchema>;
 export type SurfaceRegistry = z.infer<typeof SurfaceRegistrySchema>;

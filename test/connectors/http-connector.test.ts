@@ -117,6 +117,7 @@ describe('httpConnector', () => {
           idempotencyKey: REQUEST.idempotencyKey,
           requestHash: requestHash(REQUEST),
           body: { to: 'acct-9', amount: 120 },
+          headers: expect.objectContaining({ 'content-type': 'application/json', 'idempotency-key': REQUEST.idempotencyKey }),
         },
       ]);
     });
@@ -233,6 +234,90 @@ describe('httpConnector', () => {
       await server.close();
       const error = await connectorFailure(httpConnector({ url })(dispatchContext()));
       expect(error.code).toBe('CONNECTOR_UNAVAILABLE');
+      const port = Number(new URL(url).port);
+      expect(error.message).toBe(`POST ${url} failed: ECONNREFUSED 127.0.0.1:${port}`);
+      expect(error.details).toMatchObject({ url, cause: 'ECONNREFUSED', address: '127.0.0.1', port });
+    });
+  });
+
+  describe('when the host name does not resolve', () => {
+    it('is CONNECTOR_UNAVAILABLE naming ENOTFOUND and the host', async () => {
+      const url = 'http://actiongate-no-such-host.invalid/action';
+      const error = await connectorFailure(httpConnector({ url })(dispatchContext()));
+      expect(error.code).toBe('CONNECTOR_UNAVAILABLE');
+      expect(error.message).toMatch(/^POST http:\/\/actiongate-no-such-host\.invalid\/action failed: (ENOTFOUND|EAI_AGAIN) actiongate-no-such-host\.invalid$/);
+    });
+  });
+
+  describe('when the external system does not answer within timeoutMs', () => {
+    it('is CONNECTOR_UNAVAILABLE (retried) saying it timed out, with the timeout', async () => {
+      const server = await serve((_req, res) => setTimeout(() => res.writeHead(200).end(), 2_000));
+      const error = await connectorFailure(httpConnector({ url: server.url, timeoutMs: 150 })(dispatchContext()));
+      expect(error.code).toBe('CONNECTOR_UNAVAILABLE');
+      expect(error.retryable).toBe(true);
+      expect(error.message).toBe(`POST ${server.url} timed out after 150 ms (timeoutMs)`);
+      expect(error.details).toMatchObject({ cause: 'TIMEOUT', timeoutMs: 150 });
+    });
+  });
+
+  describe('when the dispatch is cancelled', () => {
+    it('is CONNECTOR_UNAVAILABLE saying so', async () => {
+      const server = await serve((_req, res) => setTimeout(() => res.writeHead(200).end(), 2_000));
+      const controller = new AbortController();
+      const pending = httpConnector({ url: server.url })({ ...dispatchContext(), signal: controller.signal });
+      setTimeout(() => controller.abort(), 50);
+      const error = await connectorFailure(pending);
+      expect(error.message).toBe(`POST ${server.url} was cancelled (the dispatch activity was cancelled)`);
+    });
+  });
+
+  describe('when the connection is dropped before an answer', () => {
+    it('is CONNECTOR_UNAVAILABLE with what undici said, not just "fetch failed"', async () => {
+      const server = await serve((req) => req.socket.destroy());
+      const error = await connectorFailure(httpConnector({ url: server.url })(dispatchContext()));
+      expect(error.code).toBe('CONNECTOR_UNAVAILABLE');
+      expect(error.message).toMatch(new RegExp(`^POST ${server.url.replaceAll('.', '\\.')} failed: (UND_ERR_SOCKET|ECONNRESET)`));
+      expect(error.message).not.toMatch(/failed: fetch failed$/);
+    });
+  });
+
+  describe('with extra headers', () => {
+    it('sends them, and its own headers win over a configured one of the same name', async () => {
+      const handler = httpConnector({
+        url: elsewhere.url('/payments'),
+        headers: { Authorization: 'Bearer canary-123', 'X-Tenant': 'acme', 'idempotency-key': 'forged' },
+      });
+      await handler(dispatchContext());
+      expect(elsewhere.calls[0]?.headers).toMatchObject({ authorization: 'Bearer canary-123', 'x-tenant': 'acme', 'idempotency-key': REQUEST.idempotencyKey });
+    });
+
+    it('refuses a value fetch could not send when it is made, naming the header and not quoting the value', () => {
+      const made = () => httpConnector({ url: elsewhere.url('/payments'), headers: { Authorization: 'Bearer canary-123\nX: y' } });
+      expect(made).toThrow(ConnectorError);
+      expect(made).toThrow(/header Authorization/);
+      expect(made).not.toThrow(/canary-123/);
+    });
+
+    it('never quotes a header value in a failure message', async () => {
+      const handler = httpConnector({
+        url: 'http://127.0.0.1:9/action',
+        headers: { Authorization: 'Bearer canary-456' },
+        secrets: ['canary-456'],
+        fetch: async (_url, init) => {
+          throw new TypeError(`bad header ${new Headers(init?.headers).get('authorization')}`);
+        },
+      });
+      const error = await connectorFailure(handler(dispatchContext()));
+      expect(error.message).toBe('POST http://127.0.0.1:9/action failed: bad header [redacted]');
+      expect(JSON.stringify(error.details)).not.toContain('canary-456');
+    });
+
+    it('keeps a secret the external system quotes back out of the error excerpt', async () => {
+      const server = await serve((req, res) => res.writeHead(401).end(`invalid token ${String(req.headers.authorization).slice(7)}`));
+      const handler = httpConnector({ url: server.url, headers: { Authorization: 'Bearer canary-789-long' }, secrets: ['canary-789-long'] });
+      const error = await connectorFailure(handler(dispatchContext()));
+      expect(error.code).toBe('CONNECTOR_REJECTED');
+      expect(error.details).toMatchObject({ httpStatus: 401, body: 'invalid token [redacted]' });
     });
   });
 });

@@ -24,7 +24,9 @@ apart; SIGINT or SIGTERM ends the wait with exit 0), applies database migrations
 the search attributes ActionSurface, ActionOutcome, ActionActor, PolicyDigest and ActionOperators (waiting up
 to 60 s for a Temporal server or namespace that is still starting), and loads the policies.
 Policies that cannot be loaded do not stop the worker: every action is then answered SILENCE
-(policy_unavailable). A Postgres connection lost while running does not stop it either: the
+(policy_unavailable). A connector secret the policies name (a header's environment variable or
+file in surfaces.json) that is missing does stop it, with a message naming the surface, the
+header and the variable or file; a bundle activated later with a missing secret is rejected. A Postgres connection lost while running does not stop it either: the
 action in flight is retried or refused (receipt_store_unavailable).
 
 Where the policies come from:
@@ -141,6 +143,8 @@ async function directoryPolicies(config: ActionGateConfig, log: (line: string) =
   } else if (set) {
     log(`policies ${set.digest} loaded from ${config.policiesDir}: surfaces ${Object.keys(set.registry.surfaces).sort().join(', ')}`);
   }
+  // A connector secret that is missing is a deployment error: it stops the worker here
+  // (CONNECTOR_SECRET_UNAVAILABLE naming the surface, header and variable or file).
   return { source, connectors: set ? connectorsFromRegistry(set.registry) : new ConnectorRegistry(), close: async () => undefined };
 }
 
@@ -155,15 +159,23 @@ async function storePolicies(config: ActionGateConfig, keysFile: string, pool: p
   const keys = trusted.keys.filter((key) => key.purpose === 'policy-bundle').map((key) => key.keyId);
   log(`policies from the bundle store (signed bundles, trusted keys from ${keysFile}: ${keys.join(', ') || 'none for policy-bundle'})`);
   const databaseUrl = config.databaseUrl as string; // waitForDatabase succeeded, so it is set
-  const source = new BundleStorePolicySource({
+  const connectors = new PolicyConnectors({ current: () => source.lastVerifiedActive(), pinned: (digest) => source.pinned(digest) });
+  const source: BundleStorePolicySource = new BundleStorePolicySource({
     store: new PgBundleStore(pool),
     trusted,
     log,
     connectListener: pgListenerFactory(databaseUrl),
+    // Every bundle's connector secrets are resolved when it is loaded: one whose secrets are
+    // missing is rejected (POLICY BUNDLE REJECTED: CONNECTOR_SECRET_UNAVAILABLE), never used.
+    accept: (set) => connectors.prepare(set),
   });
   const state = await source.start();
+  if (state.kind === 'rejected' && state.code === 'CONNECTOR_SECRET_UNAVAILABLE') {
+    // At start this is the deployment's fault, not the bundle's: stop rather than refuse every action.
+    await source.close();
+    throw state.error;
+  }
   if (state.kind === 'ready') log(`policy mode store: active bundle ${state.set.version} (${state.set.digest})`);
   else log(`policy mode store: no usable active bundle (${state.kind}); every action is refused with SILENCE (policy_unavailable) until one is activated`);
-  const connectors = new PolicyConnectors({ current: () => source.lastVerifiedActive(), pinned: (digest) => source.pinned(digest) });
   return { source, connectors, close: () => source.close() };
 }
