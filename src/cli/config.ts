@@ -1,11 +1,18 @@
 import { resolve } from 'node:path';
+import { readTemporalSettings, type TemporalConnectionSettings } from '../temporal/connection-config.js';
 
 /** Everything the CLI reads from the environment, resolved once and passed down. */
 export interface ActionGateConfig {
   temporalAddress: string;
-  /** True when TEMPORAL_ADDRESS was set: `start` then uses that server instead of starting one. */
+  /** True when TEMPORAL_ADDRESS (or the Temporal profile's address) was set: `start` then uses that server instead of starting one. */
   temporalAddressSet: boolean;
   temporalNamespace: string;
+  /**
+   * TLS, API key and metadata for the server at `temporal.address`, read as Temporal's own tools read
+   * them (TEMPORAL_* variables over the TOML profile). They apply only while `temporalAddress` is that
+   * address: a config pointed at another server (the one `start` runs) connects without them.
+   */
+  temporal?: TemporalConnectionSettings;
   taskQueue: string;
   /** Undefined when DATABASE_URL is not set; commands that need it say so. */
   databaseUrl: string | undefined;
@@ -23,6 +30,25 @@ export interface ActionGateConfig {
 export const ENVIRONMENT_HELP = `Environment:
   TEMPORAL_ADDRESS               Temporal frontend (default localhost:7233)
   TEMPORAL_NAMESPACE             Temporal namespace (default default)
+  TEMPORAL_API_KEY               API key, sent as \`authorization: Bearer\`; turns TLS on
+  TEMPORAL_TLS                   true: TLS (also on when a TLS setting or an API key is set); false: plaintext
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH  the CA (PEM file) that issued the server certificate (default: system roots)
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA  the same, the PEM itself
+  TEMPORAL_TLS_CA_PATH           alias of TEMPORAL_TLS_SERVER_CA_CERT_PATH (the \`temporal\` CLI does not read it)
+  TEMPORAL_TLS_CA_DATA           alias of TEMPORAL_TLS_SERVER_CA_CERT_DATA
+  TEMPORAL_TLS_CLIENT_CERT_PATH  client certificate (PEM file) for mTLS
+  TEMPORAL_TLS_CLIENT_CERT_DATA  the same, the PEM itself
+  TEMPORAL_TLS_CLIENT_KEY_PATH   its private key (PEM file)
+  TEMPORAL_TLS_CLIENT_KEY_DATA   the same, the PEM itself
+  TEMPORAL_TLS_SERVER_NAME       name the server certificate must carry (default: the address's host)
+  TEMPORAL_TLS_DISABLE_HOST_VERIFICATION  refused: not supported by the Temporal TypeScript SDK
+  TEMPORAL_GRPC_META_<NAME>      extra gRPC metadata
+  TEMPORAL_CONFIG_FILE           Temporal client TOML file, as \`temporal\` reads it; variables win over it
+  TEMPORAL_PROFILE               profile in that file (default default)
+  XDG_CONFIG_HOME                with HOME (APPDATA on Windows): where the default TOML file is,
+                                 <dir>/temporalio/temporal.toml (~/.config/temporalio/temporal.toml)
+  HOME                           see XDG_CONFIG_HOME
+  APPDATA                        see XDG_CONFIG_HOME
   DATABASE_URL                   Postgres connection string, e.g. postgres://user:pw@localhost:5432/actiongate
   ACTIONGATE_TASK_QUEUE          task queue of the governed-action workflow (default actiongate)
   ACTIONGATE_POLICIES            policy directory (default ./policies)
@@ -32,10 +58,12 @@ export const ENVIRONMENT_HELP = `Environment:
   ACTIONGATE_RECEIPT_KEY         private key file the worker signs receipts with (signed, hash-chained log)`;
 
 export function resolveConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): ActionGateConfig {
+  const temporal = readTemporalSettings(env, cwd);
   return {
-    temporalAddress: nonEmpty(env.TEMPORAL_ADDRESS) ?? 'localhost:7233',
-    temporalAddressSet: nonEmpty(env.TEMPORAL_ADDRESS) !== undefined,
-    temporalNamespace: nonEmpty(env.TEMPORAL_NAMESPACE) ?? 'default',
+    temporalAddress: temporal.address,
+    temporalAddressSet: temporal.addressSet,
+    temporalNamespace: temporal.namespace,
+    temporal,
     taskQueue: nonEmpty(env.ACTIONGATE_TASK_QUEUE) ?? 'actiongate',
     databaseUrl: nonEmpty(env.DATABASE_URL),
     policiesDir: resolve(cwd, nonEmpty(env.ACTIONGATE_POLICIES) ?? './policies'),

@@ -3,33 +3,79 @@ import { NativeConnection } from '@temporalio/worker';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { connectionErrorReason, isConnectionError } from '../store/connection-error.js';
+import {
+  describeTemporalConnection,
+  explainConnectFailure,
+  probeTls,
+  temporalConnectionOptions,
+  type TLSConfig,
+  TemporalConfigError,
+  type TemporalConnectionSettings,
+} from '../temporal/connection-config.js';
 import type { ActionGateConfig } from './config.js';
 import { CliError } from './cli-error.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
-function noTemporal(config: ActionGateConfig, err: unknown): CliError {
-  return new CliError(
-    'UNAVAILABLE',
-    `no Temporal server at ${config.temporalAddress} (${(err as Error).message.split('\n')[0]}). ` +
-      'Start one (`npm start` runs a local one, or `temporal server start-dev`) or set TEMPORAL_ADDRESS.',
-  );
+/**
+ * The settings to connect with: the configured TLS, API key and metadata (TEMPORAL_* variables and
+ * the Temporal profile) while the config points at the configured server; a config pointed at
+ * another one (the local server `actiongate start` runs) connects to it in plaintext.
+ */
+function temporalSettingsOf(config: ActionGateConfig): TemporalConnectionSettings {
+  const target = { address: config.temporalAddress, addressSet: config.temporalAddressSet, namespace: config.temporalNamespace };
+  const configured = config.temporal;
+  if (!configured || configured.address !== config.temporalAddress) return target;
+  return { ...configured, ...target };
 }
 
-export async function connectClient(config: ActionGateConfig): Promise<{ client: Client; connection: Connection }> {
+async function temporalOptionsOf(config: ActionGateConfig): Promise<{ settings: TemporalConnectionSettings; options: Awaited<ReturnType<typeof temporalConnectionOptions>> }> {
+  const settings = temporalSettingsOf(config);
   try {
-    const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: CONNECT_TIMEOUT_MS });
-    return { connection, client: new Client({ connection, namespace: config.temporalNamespace }) };
+    return { settings, options: await temporalConnectionOptions(settings) };
   } catch (err) {
-    throw noTemporal(config, err);
+    if (err instanceof TemporalConfigError) throw new CliError('CONFIG', `cannot connect to Temporal: ${err.message}`);
+    throw err;
   }
 }
 
-export async function connectWorker(config: ActionGateConfig): Promise<NativeConnection> {
+async function noTemporal(settings: TemporalConnectionSettings, tls: TLSConfig | boolean | null | undefined, err: unknown): Promise<CliError> {
+  // The SDK's error seldom says what was wrong with TLS (grpc-js only times out): ask a plain handshake.
+  const probe = typeof tls === 'object' && tls !== null ? await probeTls(settings.address, tls) : undefined;
+  const { reason, hint } = explainConnectFailure(err, settings, probe);
+  const message = settings.tls
+    ? `cannot connect to Temporal at ${describeTemporalConnection(settings)}: ${reason}. ${hint}`
+    : `no Temporal server at ${settings.address} (${reason}). ${hint}`;
+  return new CliError('UNAVAILABLE', message, undefined, { cause: err });
+}
+
+/** A Temporal client with the configured TLS/mTLS and API key; CliError `CONFIG` or `UNAVAILABLE` saying what to fix. */
+export async function connectClient(config: ActionGateConfig): Promise<{ client: Client; connection: Connection }> {
+  const { settings, options } = await temporalOptionsOf(config);
   try {
-    return await NativeConnection.connect({ address: config.temporalAddress });
+    const connection = await Connection.connect({ ...options.client, connectTimeout: CONNECT_TIMEOUT_MS });
+    return { connection, client: new Client({ connection, namespace: config.temporalNamespace }) };
   } catch (err) {
-    throw noTemporal(config, err);
+    throw await noTemporal(settings, options.client.tls, err);
+  }
+}
+
+/** The worker's connection, with the same TLS/mTLS and API key as the client's. */
+export async function connectWorker(config: ActionGateConfig): Promise<NativeConnection> {
+  const { settings, options } = await temporalOptionsOf(config);
+  // NativeConnection has no connect timeout: a server that never answers the handshake must not hang the worker.
+  const connecting = NativeConnection.connect(options.worker);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([connecting, timedOut]);
+  } catch (err) {
+    void connecting.then((connection) => connection.close()).catch(() => undefined);
+    throw await noTemporal(settings, options.client.tls, err);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -46,7 +92,7 @@ export async function connectDatabase(config: ActionGateConfig): Promise<pg.Pool
 function unreachable(url: string, err: unknown): CliError {
   return new CliError(
     'UNAVAILABLE',
-    `cannot reach Postgres at ${redact(url)}: ${connectionErrorReason(err)}. Check DATABASE_URL and that the server is running.`,
+    `cannot reach Postgres at ${redactUrl(url)}: ${connectionErrorReason(err)}. Check DATABASE_URL and that the server is running.`,
     undefined,
     { cause: err },
   );
@@ -94,7 +140,7 @@ export async function waitForDatabase<T>(config: ActionGateConfig, options: Wait
       if (outcome.stage === 'ready') throw outcome.error;
       throw unreachable(url, outcome.error);
     }
-    options.log(`waiting for Postgres at ${redact(url)}: ${connectionErrorReason(outcome.error)} (attempt ${attempt}, next in ${formatSeconds(delay)})`);
+    options.log(`waiting for Postgres at ${redactUrl(url)}: ${connectionErrorReason(outcome.error)} (attempt ${attempt}, next in ${formatSeconds(delay)})`);
     await sleep(delay, undefined, { signal: options.signal }).catch(() => undefined);
   }
 }
@@ -142,6 +188,7 @@ function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))}s`;
 }
 
-function redact(url: string): string {
+/** A connection URL with its password replaced by `***` (for messages and logs): `postgres://user:***@host/db`. */
+export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
