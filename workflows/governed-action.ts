@@ -20,7 +20,7 @@ import { allowsDispatch, type ActionDecision, type ActionResult, type DispatchRe
 import { safeParseActionRequest, type ActionRequest } from '../src/request/action-request.js';
 import { digestsEqual, type Digest } from '../src/request/digest.js';
 import { requestHash } from '../src/request/request-hash.js';
-import { SUPERSEDED_ERROR_CODE, receiptSubject, type DecisionReceiptBody } from '../src/receipt/receipt-body.js';
+import { SUPERSEDED_ERROR_CODE, receiptDetail, receiptSubject, type DecisionReceiptBody } from '../src/receipt/receipt-body.js';
 import type { RequestSignature } from '../src/identity/request-signature.js';
 import { DISPATCH_ACTIVITY_OPTIONS } from './dispatch-options.js';
 import {
@@ -165,7 +165,7 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
     // The gate could not answer: refuse now, and put the refusal on record (when the store is back).
     const issuedAt = now();
     const pending = refusalBody(request, ownHash, refusalDetail.reason, issuedAt);
-    decision = decisionView(pending, null);
+    decision = decisionView({ ...pending, detail: receiptDetail(refusalDetail.detail) }, null);
     publishDecision(decision);
     const refusalInput = { request, reason: refusalDetail.reason, detail: refusalDetail.detail, issuedAt };
     try {
@@ -396,6 +396,7 @@ function decisionView(body: DecisionReceiptBody, decisionReceiptId: Digest | nul
     policy: body.policy,
     receipts: { decision: decisionReceiptId },
     fromReceipts: false,
+    detail: body.detail ?? null,
     ...(body.operators ? { waitsFor: body.operators } : {}),
   };
 }

@@ -69,6 +69,11 @@ export interface ActionDecision {
   /** true when this answer came from the receipts of an earlier run of the same key. */
   fromReceipts: boolean;
   /**
+   * Why a refusal was made when the reason alone does not say (which field broke the schema, what
+   * failed in evaluation, which key did not verify): the decision receipt's `detail`; null otherwise.
+   */
+  detail: string | null;
+  /**
    * Present when the action waits for operators (a STEP_UP, or a DENY whose request asked for
    * break-glass): which groups, how many operators, until when. The final result says how they answered.
    */

@@ -1,6 +1,7 @@
 import { CliError } from '../cli-error.js';
 import type { CommandIo, Subcommand } from '../command-io.js';
 import type { ActionGateConfig } from '../config.js';
+import { keysDemoCommand } from './keys-demo.js';
 import { keysExportCommand } from './keys-export.js';
 import { keysGenerateCommand } from './keys-generate.js';
 
@@ -11,12 +12,14 @@ Ed25519 signing keys for policy bundles (and, later, receipts).
 Subcommands:
   generate --out DIR    make a key pair: DIR/NAME.key.json (private, 0600) and DIR/keyset.json (public)
   export --key FILE...  print the key set of the public halves of key files, for verifiers
+  demo ID --out FILE    write a sample principal's public demo key (examples/, never production)
 
 Run \`actiongate keys <subcommand> --help\` for its options.`;
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
   generate: keysGenerateCommand,
   export: keysExportCommand,
+  demo: keysDemoCommand,
 };
 
 /** `actiongate keys <subcommand>`: routes to one file per subcommand. */
