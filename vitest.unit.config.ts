@@ -16,7 +16,7 @@ export default defineConfig({
       'test/receipt/**/*.test.ts',
       'test/connectors/**/*.test.ts',
     ],
-    // Reads and activates bundles in Postgres: runs with the integration suite (npm test).
-    exclude: ['test/policy/bundle-policy-source.test.ts', '**/node_modules/**'],
+    // Need Postgres (bundles) or a whole worker with Temporal: they run with the integration suite (npm test).
+    exclude: ['test/policy/bundle-policy-source.test.ts', 'test/connectors/connector-credentials-worker.test.ts', '**/node_modules/**'],
   },
 });

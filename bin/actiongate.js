@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so there is no build step and no build output.
-import { register } from 'tsx/esm/api';
+// Runs the built CLI (dist/, from `npm run build`); nothing is transpiled at run time.
+import { existsSync } from 'node:fs';
 
-register();
-const { run } = await import('../src/cli/main.ts');
+const main = new URL('../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('actiongate: the built CLI (dist/src/cli/main.js) is missing; run npm run build\n');
+  process.exit(1);
+}
+const { run } = await import(main.href);
 await run(process.argv.slice(2), process.env);

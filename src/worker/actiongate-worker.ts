@@ -1,16 +1,43 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, bundleWorkflowCode, type Logger, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 
-/** The workflows module the worker bundles (resolved from this file, wherever the process starts). */
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+/** Running from the TypeScript sources (tests, tsx) rather than from the build in dist/. */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+
+/**
+ * The workflows module the worker bundles (resolved from this file, wherever the process starts):
+ * workflows/index.ts from the sources, dist/workflows/index.js from the build.
+ */
+export const WORKFLOWS_PATH = fileURLToPath(new URL(FROM_SOURCE ? '../../workflows/index.ts' : '../../workflows/index.js', import.meta.url));
+
+/**
+ * The workflow bundle `npm run build` writes (dist/workflow-bundle.js), when this module runs from
+ * dist/ and it is there; from the sources there is none and the worker bundles WORKFLOWS_PATH.
+ */
+export const PREBUILT_WORKFLOW_BUNDLE_PATH = FROM_SOURCE ? undefined : fileURLToPath(new URL('../../workflow-bundle.js', import.meta.url));
+
+/** Workflow code for Worker.create: a bundle's code, or the path of a bundle file. */
+export type WorkflowBundle = { code: string } | { codePath: string };
+
+/**
+ * The prebuilt workflow bundle if there is one, else the workflows bundled now (seconds). For
+ * several workers in one process (they then share it).
+ */
+export async function loadWorkflowBundle(logger?: Logger): Promise<WorkflowBundle> {
+  return prebuiltBundle()?.workflowBundle ?? bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...(logger ? { logger } : {}) });
+}
 
 export interface ActionGateWorkerOptions extends ActivityDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  /** Pre-bundled workflow code (tests bundle once per run); otherwise the worker bundles at start. */
-  workflowBundle?: { code: string };
+  /**
+   * Pre-bundled workflow code or bundle file (tests bundle once per run); otherwise the prebuilt
+   * dist/workflow-bundle.js when there is one, else the worker bundles the workflows at start.
+   */
+  workflowBundle?: WorkflowBundle;
   /**
    * Activities registered beside ActionGate's own (the benchmark's bare baseline). Anyone on the
    * namespace can call them: each must check its caller itself, as ActionGate's activities do.
@@ -33,8 +60,13 @@ export async function createActionGateWorker(options: ActionGateWorkerOptions): 
     connection,
     namespace,
     taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(workflowBundle ? { workflowBundle } : prebuiltBundle() ?? { workflowsPath: WORKFLOWS_PATH }),
     activities: { ...additionalActivities, ...createActivities(deps) },
     ...workerOptions,
   });
+}
+
+function prebuiltBundle(): { workflowBundle: WorkflowBundle } | undefined {
+  if (PREBUILT_WORKFLOW_BUNDLE_PATH === undefined || !existsSync(PREBUILT_WORKFLOW_BUNDLE_PATH)) return undefined;
+  return { workflowBundle: { codePath: PREBUILT_WORKFLOW_BUNDLE_PATH } };
 }

@@ -174,8 +174,23 @@ function dockerInstructions(text: string): DockerInstruction[] {
 
 const INSTRUCTIONS = dockerInstructions(DOCKERFILE);
 
-function copiedSources(): string[] {
-  return INSTRUCTIONS.filter((i) => i.keyword === 'COPY' && !i.args.includes('--from='))
+/** The Dockerfile's stages (from each FROM to the next), in order; the last is the image. */
+function stages(): DockerInstruction[][] {
+  const out: DockerInstruction[][] = [];
+  for (const instruction of INSTRUCTIONS) {
+    if (instruction.keyword === 'FROM') out.push([]);
+    out.at(-1)?.push(instruction);
+  }
+  return out;
+}
+
+const BUILD_STAGE = stages()[0] ?? [];
+const RUNTIME_STAGE = stages().at(-1) ?? [];
+
+/** What COPY takes from the build context (not from another stage), in the given instructions. */
+function copiedSources(instructions: DockerInstruction[] = INSTRUCTIONS): string[] {
+  return instructions
+    .filter((i) => i.keyword === 'COPY' && !i.args.includes('--from='))
     .flatMap((i) => i.args.split(/\s+/).filter((a) => !a.startsWith('--')).slice(0, -1))
     .map((source) => source.replace(/\/$/, ''));
 }
@@ -387,14 +402,18 @@ describe('when the worker service is configured', () => {
     expect(worker.entrypoint).toBeUndefined();
   });
 
-  it('sets exactly the variables the CLI reads, less the ones only other commands use', () => {
+  it('sets exactly the variables the CLI reads, less the ones only other commands use and the optional TLS settings', () => {
     const read = variablesTheCliReads();
     expect(read).toEqual(documentedVariables());
     for (const startOnly of START_ONLY_VARIABLES) {
       expect(read).toContain(startOnly);
       expect(ENVIRONMENT_HELP).toMatch(new RegExp(`^\\s+${startOnly}\\s.*\`${NON_WORKER_VARIABLES[startOnly]}\``, 'm'));
     }
-    expect(Object.keys(env).sort()).toEqual(read.filter((name) => !START_ONLY_VARIABLES.includes(name)));
+    // Connection settings for a Temporal with TLS, mTLS or an API key (the Temporal CLI's own
+    // variables and profile file) are added by a deployment that uses them; the dev server here has none.
+    const optionalConnection = (name: string) => /^TEMPORAL_(API_KEY|TLS.*|PROFILE|CONFIG_FILE)$/.test(name) || ['HOME', 'XDG_CONFIG_HOME', 'APPDATA'].includes(name);
+    expect(read.filter(optionalConnection).length).toBeGreaterThan(0);
+    expect(Object.keys(env).sort()).toEqual(read.filter((name) => !START_ONLY_VARIABLES.includes(name) && !optionalConnection(name)));
   });
 
   it('reaches Temporal at the server service, on the port the frontend listens on', () => {
@@ -512,37 +531,62 @@ describe('when Temporal is set up on Postgres', () => {
 });
 
 describe('when the Dockerfile is read', () => {
-  it('builds on a slim image of a supported Node LTS line (22), not Node 20 (end of life April 2026)', () => {
+  it('builds on a slim image of a supported Node LTS line (22), not Node 20 (end of life April 2026), in a build and a runtime stage', () => {
     const from = INSTRUCTIONS.filter((i) => i.keyword === 'FROM').map((i) => i.args);
-    expect(from).toHaveLength(1);
-    expect(from[0]).toMatch(/^node:22[\w.-]*-slim$/);
+    expect(from).toHaveLength(2);
+    expect(from[0]).toMatch(/^node:22[\w.-]*-slim AS build$/i);
+    expect(from[1]).toMatch(/^node:22[\w.-]*-slim$/);
+  });
+
+  it('compiles in the build stage and runs only the built JavaScript: the image has no TypeScript sources', () => {
+    const buildRun = BUILD_STAGE.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
+    expect(buildRun).toMatch(/\bnpm ci\b/);
+    expect(buildRun).toMatch(/\bnpm run build\b/);
+    const fromBuild = RUNTIME_STAGE.filter((i) => i.keyword === 'COPY' && i.args.includes('--from=build')).map((i) => i.args);
+    expect(fromBuild).toEqual([expect.stringMatching(/^--from=build \/app\/dist\/? dist\/?$/)]);
+    for (const source of ['src', 'workflows', 'activities', 'scripts', 'tsconfig.json']) expect(copiedSources(RUNTIME_STAGE)).not.toContain(source);
+    // bin/actiongate.js runs dist/src/cli/main.js, never TypeScript.
+    expect(readFileSync(join(REPO_ROOT, 'bin', 'actiongate.js'), 'utf8')).toMatch(/dist\/src\/cli\/main\.js/);
+    expect(readFileSync(join(REPO_ROOT, 'bin', 'actiongate.js'), 'utf8')).not.toMatch(/tsx/);
   });
 
   it('installs only runtime dependencies, and the runtime code imports nothing else', () => {
-    const run = INSTRUCTIONS.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
+    const run = RUNTIME_STAGE.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
     expect(run).toMatch(/\bnpm ci\b[^\n]*--omit=dev/);
     expect(run).not.toMatch(/--omit=optional|--no-optional/);
-    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
+    const installed = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.optionalDependencies ?? {})];
+    // The built JavaScript in dist/ imports what its sources import (type-only imports erased).
     for (const file of runtimeSourceFiles()) {
       for (const specifier of runtimeSpecifiers(file)) {
         if (specifier.startsWith('.') || specifier.startsWith('node:')) continue;
         const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] as string);
-        expect(Object.keys(pkg.dependencies), `${relative(REPO_ROOT, file)} imports ${specifier}`).toContain(name);
+        expect(installed, `${relative(REPO_ROOT, file)} imports ${specifier}`).toContain(name);
       }
     }
   });
 
   it('copies the policies and every directory the runtime code loads from', () => {
-    const copied = copiedSources();
-    for (const needed of ['package.json', 'package-lock.json', 'bin', 'src', 'workflows', 'activities', 'policies']) {
-      expect(copied).toContain(needed);
+    // The build stage compiles every directory the runtime code imports from into dist/ ...
+    const compiled = copiedSources(BUILD_STAGE);
+    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'src', 'workflows', 'activities']) {
+      expect(compiled).toContain(needed);
     }
+    const buildConfig = JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.build.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as { include: string[] };
     for (const file of runtimeSourceFiles()) {
       for (const specifier of runtimeSpecifiers(file).filter((s) => s.startsWith('.'))) {
         const top = relative(REPO_ROOT, resolve(file, '..', specifier)).split(/[\\/]/)[0] as string;
-        expect(copied, `${relative(REPO_ROOT, file)} imports ${specifier}`).toContain(top);
+        if (top === 'dist') continue; // bin/actiongate.js loads the build itself
+        expect(compiled, `${relative(REPO_ROOT, file)} imports ${specifier}`).toContain(top);
+        expect(buildConfig.include, `${relative(REPO_ROOT, file)} imports ${specifier}`).toContain(top);
       }
     }
+    // ... and the image has that build, the launcher, the policies and the package files.
+    const copied = copiedSources(RUNTIME_STAGE);
+    for (const needed of ['package.json', 'package-lock.json', 'bin', 'policies', 'deploy/actiongate']) expect(copied).toContain(needed);
   });
 
   it('runs bin/actiongate.js as a non-root user, `worker` by default', () => {
@@ -560,6 +604,16 @@ describe('when the Dockerfile is read', () => {
       .map((line) => line.trim().replace(/\/$/, ''))
       .filter((line) => line !== '' && !line.startsWith('#'));
     for (const path of ['node_modules', '.tools', '.actiongate', '.git', 'coverage']) expect(ignored).toContain(path);
-    for (const source of copiedSources()) expect(ignored).not.toContain(source);
+    // A copied path is excluded if it or a folder above it is listed, unless a later `!path` brings it back.
+    const excluded = (source: string) => {
+      let out = false;
+      for (const line of ignored) {
+        const negated = line.startsWith('!');
+        const pattern = negated ? line.slice(1) : line;
+        if (source === pattern || source.startsWith(`${pattern}/`)) out = !negated;
+      }
+      return out;
+    };
+    for (const source of copiedSources()) expect(excluded(source), source).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import type { DecisionReceiptBody, OperatorWait } from '../../receipt/receipt-bo
 import { operatorsQuery, type OperatorsView } from '../../../workflows/contract.js';
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
-import { connectClient, connectDatabase } from '../connect.js';
+import { connectClient, connectDatabase } from '../connect-lazy.js';
 import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { textTable } from '../text-table.js';

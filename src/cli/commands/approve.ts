@@ -8,7 +8,7 @@ import { PgReceiptStore } from '../../store/receipt-store.js';
 import { operatorApprovalSignal, type OperatorsView } from '../../../workflows/contract.js';
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
-import { connectClient, connectDatabase } from '../connect.js';
+import { connectClient, connectDatabase } from '../connect-lazy.js';
 import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { parseDuration } from '../parse-duration.js';

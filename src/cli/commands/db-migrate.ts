@@ -1,25 +1,11 @@
 import { APPLICATION_ROLE_GRANTS } from '../../store/application-role.js';
 import { migrate } from '../../store/migrate.js';
 import { CliError } from '../cli-error.js';
+import { DB_MIGRATE_HELP } from '../help.js';
 import type { CommandIo } from '../command-io.js';
-import { connectDatabase } from '../connect.js';
+import { connectDatabase } from '../connect-lazy.js';
 import type { ActionGateConfig } from '../config.js';
-import { ENVIRONMENT_HELP } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
-
-export const DB_MIGRATE_HELP = `Usage: actiongate db migrate [--grant ROLE]
-
-Applies ActionGate's SQL migrations (src/store/migrations) to DATABASE_URL. Idempotent; workers
-also run it at start (a worker connected as the application role needs an up-to-date database:
-it creates nothing).
-
-Options:
-  --grant ROLE   then grant the application role ROLE what workers need, and no more: read and
-                 append receipts, checkpoints and policy bundles, move the log's head; never
-                 update, delete or create. Run as the owner of the database (docker-compose.yml's
-                 actiongate-migrate job does); ROLE must exist.
-
-${ENVIRONMENT_HELP}`;
 
 /** \`actiongate db migrate [--grant ROLE]\`. */
 export async function dbMigrateCommand(config: ActionGateConfig, args: string[], io: CommandIo): Promise<number> {

@@ -2,7 +2,7 @@ import { diffDecisions } from '../../policy/decision-diff.js';
 import { PgReceiptStore } from '../../store/receipt-store.js';
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
-import { connectDatabase } from '../connect.js';
+import { connectDatabase } from '../connect-lazy.js';
 import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { loadCandidatePolicySet } from '../policy-candidate.js';

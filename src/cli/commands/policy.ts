@@ -1,13 +1,6 @@
 import { CliError } from '../cli-error.js';
 import type { CommandIo, Subcommand } from '../command-io.js';
 import type { ActionGateConfig } from '../config.js';
-import { policyActivateCommand } from './policy-activate.js';
-import { policyBuildCommand } from './policy-build.js';
-import { policyDiffCommand } from './policy-diff.js';
-import { policyListCommand } from './policy-list.js';
-import { policyPublishCommand } from './policy-publish.js';
-import { policyShowCommand } from './policy-show.js';
-import { policyTestCommand } from './policy-test.js';
 
 
 export const POLICY_HELP = `Usage: actiongate policy <subcommand> [options]
@@ -25,14 +18,15 @@ Subcommands:
 
 Run \`actiongate policy <subcommand> --help\` for its options.`;
 
-const SUBCOMMANDS: Record<string, Subcommand> = {
-  test: policyTestCommand,
-  build: policyBuildCommand,
-  publish: policyPublishCommand,
-  activate: policyActivateCommand,
-  list: policyListCommand,
-  show: policyShowCommand,
-  diff: policyDiffCommand,
+/** Each subcommand's module, imported when it runs (Cedar and pg only for the ones that need them). */
+const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
+  test: async () => (await import('./policy-test.js')).policyTestCommand,
+  build: async () => (await import('./policy-build.js')).policyBuildCommand,
+  publish: async () => (await import('./policy-publish.js')).policyPublishCommand,
+  activate: async () => (await import('./policy-activate.js')).policyActivateCommand,
+  list: async () => (await import('./policy-list.js')).policyListCommand,
+  show: async () => (await import('./policy-show.js')).policyShowCommand,
+  diff: async () => (await import('./policy-diff.js')).policyDiffCommand,
 };
 
 /** `actiongate policy <subcommand>`: routes to one file per subcommand (src/cli/commands/policy-<sub>.ts). */
@@ -43,6 +37,6 @@ export async function policyCommand(config: ActionGateConfig, args: string[], io
     return name === undefined ? 2 : 0;
   }
   const subcommand = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
-  if (subcommand) return subcommand(config, rest, io);
+  if (subcommand) return (await subcommand())(config, rest, io);
   throw new CliError('USAGE', `unknown subcommand policy ${JSON.stringify(name)}; run actiongate policy --help`);
 }

@@ -3,7 +3,7 @@ import { exportReceiptLog } from '../../store/receipt-export.js';
 import { findUnsettledActions, type UnsettledAction } from '../../store/unsettled-actions.js';
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
-import { connectDatabase } from '../connect.js';
+import { connectDatabase } from '../connect-lazy.js';
 import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { parseDuration } from '../parse-duration.js';

@@ -5,10 +5,9 @@ import { PgReceiptStore } from '../../store/receipt-store.js';
 import type pg from 'pg';
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
-import { connectDatabase } from '../connect.js';
+import { connectDatabase } from '../connect-lazy.js';
 import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
-import { loadCandidatePolicySet, policySetFromBundleText } from '../policy-candidate.js';
 import type { Digest } from '../../request/digest.js';
 
 export const REPLAY_HELP = `Usage: actiongate replay KEY [--policies DIR]
@@ -64,7 +63,7 @@ async function policySetFor(
   io: CommandIo,
 ): Promise<CompiledPolicySet> {
   if (dir !== undefined) {
-    const { set } = await loadCandidatePolicySet(config, dir);
+    const { set } = await (await import('../policy-candidate.js')).loadCandidatePolicySet(config, dir); // Cedar: loaded when used
     if (set.digest !== digest) {
       throw new CliError('FAILED', `${dir} has digest ${set.digest}, but the decision was made with ${digest}`);
     }
@@ -74,7 +73,7 @@ async function policySetFor(
   if (!stored) {
     throw new CliError('FAILED', `policy set ${digest} is not in the bundle store (decided from a policy directory?); pass --policies DIR`);
   }
-  const { set, verified } = await policySetFromBundleText(config, stored.text, `bundle ${digest}`);
+  const { set, verified } = await (await import('../policy-candidate.js')).policySetFromBundleText(config, stored.text, `bundle ${digest}`);
   if (!verified) io.log('bundle signature not checked (ACTIONGATE_BUNDLE_KEYS is not set); the bytes are the archived ones');
   return set;
 }

@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
-import pg from 'pg';
+import { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
 import { ActionGateClient } from '../../client/actiongate-client.js';
 import { ConnectorRegistry, defineConnector } from '../../connectors/connector.js';
 import { httpConnector } from '../../connectors/http-connector.js';
@@ -23,31 +21,14 @@ import { exportReceiptLog } from '../../store/receipt-export.js';
 import { migrate } from '../../store/migrate.js';
 import { PgReceiptStore } from '../../store/receipt-store.js';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
-import { WORKFLOWS_PATH, createActionGateWorker } from '../../worker/actiongate-worker.js';
-import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
+import { createActionGateWorker, loadWorkflowBundle } from '../../worker/actiongate-worker.js';
+import { ActionGateError } from '../../errors.js';
+import { PACKAGE_ROOT } from '../../package-root.js';
+import { CliError } from '../cli-error.js';
+import type { ActionGateConfig } from '../config.js';
+import { connectClient, connectDatabase, connectWorker, redactUrl } from '../connect.js';
 
-export const START_HELP = `Usage: actiongate start [--once]   (npm start -- [--once])
-
-Starts ActionGate on this machine and runs a scripted demo against it:
-  - Temporal: TEMPORAL_ADDRESS if set, else a Temporal dev server (UI on http://localhost:8233,
-    state in ACTIONGATE_DATA_DIR/temporal.sqlite), installing the Temporal CLI if missing;
-  - Postgres: DATABASE_URL if set, else an embedded Postgres with its data in ACTIONGATE_DATA_DIR;
-  - a worker with the policies in ACTIONGATE_POLICIES, and a demo external system on localhost
-    that records what each surface's connector sends it.
-The demo submits, each signed by its agent's demo key, a permitted payment, a denied one, an
-unknown surface, a duplicate, a payment signed with another agent's key (SILENCE bad_signature),
-an agent claiming to be a human (SILENCE unknown_actor), and a payment through a gate whose
-policy store hangs (DENY gate_timeout), a payment to a new payee that waits for approval
-(STEP_UP, approved by the demo operators olivia and omar), and a production change without a
-ticket overridden by break-glass (DENY, overridden by sam), then prints a table, the receipts of
-the operator steps and the Temporal UI link. It then keeps running until Ctrl-C.
-
-Options:
-  --once   run the demo, shut down and exit (0 when every outcome was the expected one)
-
-${ENVIRONMENT_HELP}`;
-
-const TOOLS_DIR = fileURLToPath(new URL('../../../.tools', import.meta.url));
+const TOOLS_DIR = join(PACKAGE_ROOT, '.tools');
 /** The slow demo gate's policy store answers after this; the sample surfaces' budget is 2 s. */
 const SLOW_POLICY_STORE_MS = 3_000;
 
@@ -65,27 +46,34 @@ export async function startCommand(
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
   });
 
-  const stack = await startLocalStack({
-    dataDir: config.dataDir,
-    toolsDir: TOOLS_DIR,
-    namespace: config.temporalNamespace,
-    ...(config.temporalAddressSet ? { temporalAddress: config.temporalAddress } : {}),
-    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
-    log: io.log,
-  });
+  let stack: Awaited<ReturnType<typeof startLocalStack>>;
+  try {
+    stack = await startLocalStack({
+      dataDir: config.dataDir,
+      toolsDir: TOOLS_DIR,
+      namespace: config.temporalNamespace,
+      ...(config.temporalAddressSet ? { temporalAddress: config.temporalAddress } : {}),
+      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+      log: io.log,
+    });
+  } catch (err) {
+    if (err instanceof ActionGateError) throw err;
+    throw new CliError('UNAVAILABLE', `could not start the local Temporal and Postgres: ${(err as Error).message.split('\n')[0]}`, undefined, { cause: err });
+  }
+  // What this stack runs on, for the connection helpers (their errors name what to fix, passwords redacted).
+  const stackConfig: ActionGateConfig = { ...config, temporalAddress: stack.temporalAddress, temporalNamespace: stack.namespace, databaseUrl: stack.databaseUrl };
   const cleanups: Array<() => Promise<unknown>> = [() => stack.stop()];
   const cleanup = async () => {
     for (const fn of cleanups.splice(0).reverse()) await fn().catch((err) => io.log(`stopping: ${(err as Error).message}`));
   };
 
   try {
-    const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 10 });
-    pool.on('error', () => undefined);
+    const pool = await connectDatabase(stackConfig);
     cleanups.push(() => pool.end());
     const migrated = await migrate(pool);
     if (migrated.applied.length > 0) io.log(`applied migrations: ${migrated.applied.join(', ')}`);
 
-    const connection = await Connection.connect({ address: stack.temporalAddress });
+    const { connection } = await connectClient(stackConfig);
     cleanups.push(() => connection.close());
     await ensureSearchAttributes(connection, stack.namespace);
 
@@ -99,9 +87,9 @@ export async function startCommand(
     const connectors = new ConnectorRegistry(surfaces.map((s) => defineConnector(s, httpConnector({ url: sink.url(`/${s}`) }))));
     io.log(`demo external system on ${sink.url('/')} (stands in for the systems each surface's connector calls)`);
 
-    const workerConnection = await NativeConnection.connect({ address: stack.temporalAddress });
+    const workerConnection = await connectWorker(stackConfig);
     cleanups.push(() => workerConnection.close());
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet(io.log) });
+    const workflowBundle = await loadWorkflowBundle(quiet(io.log));
     const receipts = await demoReceiptKey(config, io.log);
     const store = new PgReceiptStore(pool, { signer: receipts.signer, checkpointEvery: 10 });
     const slowQueue = `${config.taskQueue}-demo-slow-gate`;
@@ -153,7 +141,11 @@ export async function startCommand(
         (audit.ok ? 'chain and signatures verify with the public key only' : `${audit.problems.length} PROBLEM(S)`),
     );
     for (const problem of audit.problems) io.out(`  ${formatProblem(problem)}`);
-    io.out(`  check it yourself: DATABASE_URL=${stack.databaseUrl} npx actiongate receipts export | npx actiongate verify --keys ${receipts.keySetPath} -`);
+    io.out(
+      `  check it yourself, with DATABASE_URL=${redactUrl(stack.databaseUrl)}` +
+        (config.databaseUrl ? ' (yours)' : ' (the embedded Postgres; its development password is in src/devstack/local-postgres.ts)') +
+        `:\n    npx actiongate receipts export | npx actiongate verify --keys ${receipts.keySetPath} -`,
+    );
     if (mismatches.length > 0) io.out(`UNEXPECTED: ${mismatches.map((r) => `#${r.step} ${r.outcome} (expected ${r.expected})`).join('; ')}`);
 
     if (options.once) return mismatches.length === 0 && audit.ok ? 0 : 1;

@@ -14,31 +14,7 @@ import { readPrivateKeyFile } from '../../keys/private-key-file.js';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
 import { createActionGateWorker } from '../../worker/actiongate-worker.js';
 import { connectClient, connectWorker, waitForDatabase } from '../connect.js';
-import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
-
-export const WORKER_HELP = `Usage: actiongate worker
-
-Runs an ActionGate worker until SIGINT or SIGTERM, then finishes in-flight tasks and exits.
-At start it waits for Postgres for as long as it takes (a line per attempt, 1 s to 30 s
-apart; SIGINT or SIGTERM ends the wait with exit 0), applies database migrations, registers
-the search attributes ActionSurface, ActionOutcome, ActionActor, PolicyDigest and ActionOperators (waiting up
-to 60 s for a Temporal server or namespace that is still starting), and loads the policies.
-Policies that cannot be loaded do not stop the worker: every action is then answered SILENCE
-(policy_unavailable). A connector secret the policies name (a header's environment variable or
-file in surfaces.json) that is missing does stop it, with a message naming the surface, the
-header and the variable or file; a bundle activated later with a missing secret is rejected. A Postgres connection lost while running does not stop it either: the
-action in flight is retried or refused (receipt_store_unavailable).
-
-Where the policies come from:
-  ACTIONGATE_BUNDLE_KEYS set     the bundle store (\`actiongate policy publish\`, \`policy activate\`):
-                                 the active signed bundle, verified against that key set; a new
-                                 activation is picked up within seconds, without a restart, and
-                                 connectors follow the bundle's surfaces.json. A bundle that does
-                                 not verify is never used (logged as POLICY BUNDLE REJECTED).
-  otherwise                      the policy directory ACTIONGATE_POLICIES, unsigned, read once at
-                                 start (development mode).
-
-${ENVIRONMENT_HELP}`;
+import type { ActionGateConfig } from '../config.js';
 
 /** A server (or namespace) that is still starting answers UNAVAILABLE or NOT_FOUND for a while. */
 const TEMPORAL_STARTUP_WAIT_MS = 60_000;
