@@ -59,7 +59,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         { stdin: process.stdin, stdout: process.stdout, log },
       );
     case 'db':
-      if (help) return printHelp(DB_MIGRATE_HELP);
+      if (help && (rest.length === 0 || (rest.length === 1 && rest[0] === 'migrate'))) return printHelp(DB_MIGRATE_HELP);
       return (await import('./commands/db-migrate.js')).dbMigrateCommand(config, groupArgs(argv, command, help), io);
     // Command groups parse their own options (several take values): they get the raw arguments.
     case 'policy':
@@ -79,7 +79,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     case 'break-glass':
       return (await import('./commands/approve.js')).operatorVerdictCommand(command, config, groupArgs(argv, command, help), io);
     default:
-      if (help) return printHelp(MAIN_HELP);
+      // Even with --help: printing the global help and exit 0 would tell a script the command exists.
       throw new CliError('USAGE', `unknown command ${JSON.stringify(command)}; run actiongate --help`);
   }
 }

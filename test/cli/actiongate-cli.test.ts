@@ -48,10 +48,21 @@ describe('when asked for help', () => {
     expect(ran.stdout).toContain('TEMPORAL_ADDRESS');
   });
 
-  it('exits 2 on an unknown command', async () => {
-    const ran = await cli(['frobnicate'], {});
+  it.each([[['receipts', 'frob', '--help']], [['approvals', 'frob', '--help']], [['db', 'frob', '--help']], [['policy', 'frob', '--help']], [['keys', 'frob', '--help']]])(
+    'exits 2 on an unknown subcommand, with --help too: %j',
+    async (args) => {
+      const ran = await cli(args, {});
+      expect(ran.code).toBe(2);
+      expect(ran.stderr).toMatch(/unknown subcommand|usage: actiongate db migrate/);
+      expect(ran.stdout).toBe('');
+    },
+  );
+
+  it.each([[['frobnicate']], [['frobnicate', '--help']], [['--help', 'frobnicate']]])('exits 2 on an unknown command, --help or not: %j', async (args) => {
+    const ran = await cli(args, {});
     expect(ran.code).toBe(2);
-    expect(ran.stderr).toContain('unknown command');
+    expect(ran.stderr).toContain('unknown command "frobnicate"');
+    expect(ran.stdout).toBe('');
   });
 });
 

@@ -61,11 +61,12 @@ export const QUERY_DEADLINE_MS = 3_000;
 export async function approvalsCommand(config: ActionGateConfig, args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('approvals', args, { surface: { type: 'string' }, json: { type: 'boolean' } });
   const [sub, ...rest] = positionals;
+  // An unknown subcommand is unknown with --help too (printing help and exit 0 would say it exists).
+  if (sub !== undefined && sub !== 'pending') throw new CliError('USAGE', `unknown subcommand approvals ${JSON.stringify(sub)}; run actiongate approvals --help`);
   if (values.help || sub === undefined) {
     io.out(APPROVALS_HELP);
     return sub === undefined && !values.help ? 2 : 0;
   }
-  if (sub !== 'pending') throw new CliError('USAGE', `unknown subcommand approvals ${JSON.stringify(sub)}; run actiongate approvals --help`);
   if (rest.length > 0) throw new CliError('USAGE', `approvals pending takes no arguments, not ${JSON.stringify(rest[0])}`);
   if (values.surface !== undefined && values.surface.trim() === '') throw new CliError('USAGE', 'approvals pending: --surface needs a surface name');
 

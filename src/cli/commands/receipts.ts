@@ -51,11 +51,12 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
     json: { type: 'boolean' },
   });
   const [sub, ...rest] = positionals;
+  // An unknown subcommand is unknown with --help too (printing help and exit 0 would say it exists).
+  if (sub !== undefined && !isSubcommand(sub)) throw new CliError('USAGE', `unknown subcommand receipts ${JSON.stringify(sub)}; run actiongate receipts --help`);
   if (values.help || sub === undefined) {
     io.out(RECEIPTS_HELP);
     return sub === undefined && !values.help ? 2 : 0;
   }
-  if (!isSubcommand(sub)) throw new CliError('USAGE', `unknown subcommand receipts ${JSON.stringify(sub)}; run actiongate receipts --help`);
   const allowed: readonly string[] = SUBCOMMAND_OPTIONS[sub];
   const stray = Object.keys(values).filter((option) => option !== 'help' && !allowed.includes(option));
   if (stray.length > 0) throw new CliError('USAGE', `receipts ${sub} does not take ${stray.map((option) => `--${option}`).join(', ')}; run actiongate receipts --help`);
