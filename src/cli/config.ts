@@ -25,6 +25,8 @@ export interface ActionGateConfig {
   bundleKeys?: string;
   /** Private key file workers sign receipts with (the signed, hash-chained log); unsigned without it. */
   receiptSigningKey?: string;
+  /** The worker's HTTP port for /healthz and /readyz (ACTIONGATE_HTTP_PORT, as given); off when unset. */
+  httpPort?: string;
 }
 
 export const ENVIRONMENT_HELP = `Environment:
@@ -55,7 +57,8 @@ export const ENVIRONMENT_HELP = `Environment:
   ACTIONGATE_DATA_DIR            local state of \`actiongate start\` (default ./.actiongate)
   ACTIONGATE_BUNDLE_SIGNING_KEY  private key file \`policy build\` signs with when --key is not given
   ACTIONGATE_BUNDLE_KEYS         key set file (JSON) of the public keys trusted to sign policy bundles
-  ACTIONGATE_RECEIPT_KEY         private key file the worker signs receipts with (signed, hash-chained log)`;
+  ACTIONGATE_RECEIPT_KEY         private key file the worker signs receipts with (signed, hash-chained log)
+  ACTIONGATE_HTTP_PORT           port of the worker's /healthz and /readyz (off when unset)`;
 
 export function resolveConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): ActionGateConfig {
   const temporal = readTemporalSettings(env, cwd);
@@ -71,6 +74,7 @@ export function resolveConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
     bundleSigningKey: optionalPath(env.ACTIONGATE_BUNDLE_SIGNING_KEY, cwd),
     bundleKeys: optionalPath(env.ACTIONGATE_BUNDLE_KEYS, cwd),
     receiptSigningKey: optionalPath(env.ACTIONGATE_RECEIPT_KEY, cwd),
+    httpPort: nonEmpty(env.ACTIONGATE_HTTP_PORT),
   };
 }
 

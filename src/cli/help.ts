@@ -62,6 +62,10 @@ file in surfaces.json) that is missing does stop it, with a message naming the s
 header and the variable or file; a bundle activated later with a missing secret is rejected. A Postgres connection lost while running does not stop it either: the
 action in flight is retried or refused (receipt_store_unavailable).
 
+With ACTIONGATE_HTTP_PORT set, it serves GET /healthz (200 while the process runs) and GET /readyz
+(200 when the worker polls, Postgres answers and the policies are loaded; else 503, with
+{"ready": false, "checks": {...}} naming the failing check) on that port, all interfaces.
+
 Where the policies come from:
   ACTIONGATE_BUNDLE_KEYS set     the bundle store (\`actiongate policy publish\`, \`policy activate\`):
                                  the active signed bundle, verified against that key set; a new

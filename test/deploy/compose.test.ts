@@ -438,6 +438,13 @@ describe('when the worker service is configured', () => {
     expect(env.DATABASE_URL).toContain(`:${postgresEnv.ACTIONGATE_APP_DB_PASSWORD}@`);
   });
 
+  it('has a health check that asks the worker\'s /readyz on ACTIONGATE_HTTP_PORT', () => {
+    const test = argv(worker.healthcheck?.test);
+    expect(test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+    expect(test[3]).toContain(`http://127.0.0.1:${env.ACTIONGATE_HTTP_PORT}/readyz`);
+    expect(worker.ports ?? []).toEqual([]);
+  });
+
   it('uses the namespace the namespace job creates, and the policies baked into the image', () => {
     expect(env.TEMPORAL_NAMESPACE).toBe(environment(service('temporal-namespace')).NAMESPACE);
     expect(interpolated(env.TEMPORAL_NAMESPACE ?? '')).toBe('default');

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { connectorsFromRegistry } from '../../connectors/connectors-from-registry.js';
@@ -12,9 +13,11 @@ import { PgReceiptStore } from '../../store/receipt-store.js';
 import { pgListenerFactory } from '../../store/pg-listener.js';
 import { readPrivateKeyFile } from '../../keys/private-key-file.js';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
+import { startHealthServer } from '../../worker/health-server.js';
 import { createActionGateWorker } from '../../worker/actiongate-worker.js';
 import { connectClient, connectWorker, waitForDatabase } from '../connect.js';
 import type { ActionGateConfig } from '../config.js';
+import { CliError } from '../cli-error.js';
 
 /** A server (or namespace) that is still starting answers UNAVAILABLE or NOT_FOUND for a while. */
 const TEMPORAL_STARTUP_WAIT_MS = 60_000;
@@ -53,6 +56,9 @@ function stopOnSignals(): { signal: AbortSignal; dispose(): void } {
 }
 
 export async function workerCommand(config: ActionGateConfig, log: (line: string) => void): Promise<number> {
+  // Configuration mistakes stop the worker before it waits for anything.
+  const httpPort = parseHttpPort(config.httpPort);
+  await checkPolicyFolder(config);
   const starting = stopOnSignals();
   const stoppedEarly = () => {
     log('stopped before the worker started');
@@ -85,8 +91,21 @@ export async function workerCommand(config: ActionGateConfig, log: (line: string
           });
           starting.dispose();
           if (starting.signal.aborted) return stoppedEarly();
-          log(`worker polling task queue ${config.taskQueue} on ${config.temporalAddress} (namespace ${config.temporalNamespace}); Ctrl-C to stop`);
-          await worker.run();
+          const health = httpPort === undefined ? undefined : await startHealthServer({
+            port: httpPort,
+            checks: {
+              worker: async () => worker.getState() === 'RUNNING',
+              postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
+              policies: async () => (await policies.source.active()) !== undefined,
+            },
+          });
+          if (health) log(`health on http://0.0.0.0:${httpPort}/healthz and /readyz`);
+          try {
+            log(`worker polling task queue ${config.taskQueue} on ${config.temporalAddress} (namespace ${config.temporalNamespace}); Ctrl-C to stop`);
+            await worker.run();
+          } finally {
+            health?.close();
+          }
           log('worker stopped');
           return 0;
         } finally {
@@ -101,6 +120,27 @@ export async function workerCommand(config: ActionGateConfig, log: (line: string
   } finally {
     starting.dispose();
   }
+}
+
+/**
+ * Directory mode: a policy folder that is not there is a typo or a missing mount. Stop at once,
+ * rather than look like a healthy worker that refuses everything (policies that are there but do
+ * not load are refused with SILENCE, and said so, instead).
+ */
+async function checkPolicyFolder(config: ActionGateConfig): Promise<void> {
+  if (config.bundleKeys !== undefined) return;
+  const found = await stat(config.policiesDir).catch(() => undefined);
+  if (!found?.isDirectory()) {
+    throw new CliError('USAGE', `ACTIONGATE_POLICIES: ${config.policiesDir} is not a directory (set ACTIONGATE_POLICIES to the policy folder, or ACTIONGATE_BUNDLE_KEYS for signed bundles)`);
+  }
+}
+
+/** ACTIONGATE_HTTP_PORT: a port number, checked before anything starts. */
+function parseHttpPort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65_535) throw new CliError('USAGE', `ACTIONGATE_HTTP_PORT must be a port number (1-65535), not ${JSON.stringify(value)}`);
+  return port;
 }
 
 interface WorkerPolicies {
