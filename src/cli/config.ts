@@ -60,6 +60,36 @@ export const ENVIRONMENT_HELP = `Environment:
   ACTIONGATE_RECEIPT_KEY         private key file the worker signs receipts with (signed, hash-chained log)
   ACTIONGATE_HTTP_PORT           port of the worker's /healthz and /readyz (off when unset)`;
 
+/** Groups of variables, for {@link environmentHelp}. */
+export const ENVIRONMENT_GROUPS = {
+  /** Where Temporal is and how to connect to it (the Temporal CLI's own variables and profile). */
+  temporal: ['TEMPORAL_'] as readonly string[],
+  database: ['DATABASE_URL'] as readonly string[],
+} as const;
+
+/**
+ * The environment section of one command's help: only the variables it reads. Each entry is a
+ * variable name, or a group of {@link ENVIRONMENT_GROUPS} (`temporal` brings the TOML profile's
+ * location variables with it).
+ *
+ * @example environmentHelp(['database', 'ACTIONGATE_BUNDLE_KEYS'])
+ */
+export function environmentHelp(reads: ReadonlyArray<keyof typeof ENVIRONMENT_GROUPS | string>): string {
+  const prefixes = reads.flatMap((name) => (name in ENVIRONMENT_GROUPS ? [...ENVIRONMENT_GROUPS[name as keyof typeof ENVIRONMENT_GROUPS]] : [name]));
+  const temporal = reads.includes('temporal');
+  const [title, ...lines] = ENVIRONMENT_HELP.split('\n');
+  const kept: string[] = [];
+  let keep = false;
+  for (const line of lines) {
+    const name = /^  ([A-Z][A-Z0-9_<>]*)/.exec(line)?.[1];
+    if (name !== undefined) {
+      keep = prefixes.some((prefix) => (prefix.endsWith('_') ? name.startsWith(prefix) : name === prefix)) || (temporal && ['XDG_CONFIG_HOME', 'HOME', 'APPDATA'].includes(name));
+    }
+    if (keep) kept.push(line);
+  }
+  return kept.length === 0 ? 'Environment: none read.' : [title, ...kept].join('\n');
+}
+
 export function resolveConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): ActionGateConfig {
   const temporal = readTemporalSettings(env, cwd);
   return {

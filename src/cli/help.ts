@@ -1,6 +1,6 @@
 // Help texts of the commands that main.ts prints itself. Imports nothing heavy (no Temporal
 // worker, no Cedar, no pg), so that `actiongate --help` and `actiongate <command> --help` are fast.
-import { ENVIRONMENT_HELP } from './config.js';
+import { ENVIRONMENT_HELP, environmentHelp } from './config.js';
 
 /** The exit status of `submit --fail-on-refusal` when the action was refused or not carried out. */
 export const REFUSED_EXIT_CODE = 3;
@@ -47,7 +47,7 @@ the operator steps and the Temporal UI link. It then keeps running until Ctrl-C.
 Options:
   --once   run the demo, shut down and exit (0 when every outcome was the expected one)
 
-${ENVIRONMENT_HELP}`;
+${environmentHelp(['temporal', 'database', 'ACTIONGATE_TASK_QUEUE', 'ACTIONGATE_POLICIES', 'ACTIONGATE_DATA_DIR'])}`;
 
 export const WORKER_HELP = `Usage: actiongate worker
 
@@ -75,7 +75,7 @@ Where the policies come from:
   otherwise                      the policy directory ACTIONGATE_POLICIES, unsigned, read once at
                                  start (development mode).
 
-${ENVIRONMENT_HELP}`;
+${environmentHelp(['temporal', 'database', 'ACTIONGATE_TASK_QUEUE', 'ACTIONGATE_POLICIES', 'ACTIONGATE_BUNDLE_KEYS', 'ACTIONGATE_RECEIPT_KEY', 'ACTIONGATE_HTTP_PORT'])}`;
 
 export const SUBMIT_HELP = `Usage: actiongate submit [FILE|-] [--key KEYFILE] [--no-wait] [--fail-on-refusal]
 
@@ -104,7 +104,7 @@ Exit status: 0 when a decision was reached (whatever the outcome; with --fail-on
 when it was carried out), ${REFUSED_EXIT_CODE} for a refusal under --fail-on-refusal, 2 for an invalid
 request (standard error names every bad field), 1 for anything else.
 
-${ENVIRONMENT_HELP}`;
+${environmentHelp(['temporal', 'ACTIONGATE_TASK_QUEUE'])}`;
 
 export const DB_MIGRATE_HELP = `Usage: actiongate db migrate [--grant ROLE]
 
@@ -118,4 +118,4 @@ Options:
                  update, delete or create. Run as the owner of the database (docker-compose.yml's
                  actiongate-migrate job does); ROLE must exist.
 
-${ENVIRONMENT_HELP}`;
+${environmentHelp(['database'])}`;

@@ -41,11 +41,18 @@ afterAll(async () => {
 });
 
 describe('when asked for help', () => {
-  it.each([[['--help']], [['worker', '--help']], [['submit', '--help']], [['db', 'migrate', '--help']]])('%j prints usage and exits 0', async (args) => {
+  it.each([
+    [['--help'], ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'ACTIONGATE_RECEIPT_KEY'], []],
+    [['worker', '--help'], ['TEMPORAL_ADDRESS', 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'DATABASE_URL', 'ACTIONGATE_RECEIPT_KEY', 'ACTIONGATE_HTTP_PORT'], ['ACTIONGATE_DATA_DIR', 'ACTIONGATE_BUNDLE_SIGNING_KEY']],
+    [['submit', '--help'], ['TEMPORAL_ADDRESS', 'TEMPORAL_API_KEY', 'ACTIONGATE_TASK_QUEUE'], ['DATABASE_URL', 'ACTIONGATE_POLICIES']],
+    [['db', 'migrate', '--help'], ['DATABASE_URL'], ['TEMPORAL_ADDRESS', 'ACTIONGATE_POLICIES']],
+    [['policy', 'test', '--help'], ['ACTIONGATE_POLICIES'], ['DATABASE_URL', 'TEMPORAL_ADDRESS']],
+  ])('%j prints usage, only the variables it reads, and exits 0', async (args, listed, notListed) => {
     const ran = await cli(args, {});
     expect(ran.code).toBe(0);
     expect(ran.stdout).toMatch(/^Usage: actiongate/);
-    expect(ran.stdout).toContain('TEMPORAL_ADDRESS');
+    for (const name of listed) expect(ran.stdout).toMatch(new RegExp(`^  ${name}\\s`, 'm'));
+    for (const name of notListed) expect(ran.stdout).not.toMatch(new RegExp(`^  ${name}\\s`, 'm'));
   });
 
   it.each([[['receipts', 'frob', '--help']], [['approvals', 'frob', '--help']], [['db', 'frob', '--help']], [['policy', 'frob', '--help']], [['keys', 'frob', '--help']]])(

@@ -5,7 +5,7 @@ import { operatorsQuery, type OperatorsView } from '../../../workflows/contract.
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
 import { connectClient, connectDatabase } from '../connect-lazy.js';
-import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
+import { environmentHelp, type ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { textTable } from '../text-table.js';
 
@@ -24,7 +24,7 @@ pending  lists the actions that wait for operators now: a STEP_UP waiting for ap
 
 Answer one with actiongate approve KEY, actiongate reject KEY or actiongate break-glass KEY.
 
-${ENVIRONMENT_HELP}`;
+${environmentHelp(['temporal', 'database'])}`;
 
 /** `--json` of `approvals pending`: one action that waits for operators. */
 export interface PendingOperatorAction {

@@ -9,7 +9,7 @@ import { operatorApprovalSignal, type OperatorsView } from '../../../workflows/c
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
 import { connectClient, connectDatabase } from '../connect-lazy.js';
-import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
+import { environmentHelp, type ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { parseDuration } from '../parse-duration.js';
 import { writeFileAtomically } from '../write-file-atomically.js';
@@ -59,7 +59,7 @@ ${COMMON_OPTIONS}
 
 ${EXIT_STATUS}
 
-${ENVIRONMENT_HELP}`,
+${environmentHelp(['temporal', 'database'])}`,
   reject: `Usage: actiongate reject KEY --operator ID --key FILE --reason TEXT [--expires-in DURATION] [--out FILE]
 
 Rejects an action that waits for approval (step-up) or for break-glass: one valid rejection by an
@@ -70,7 +70,7 @@ ${COMMON_OPTIONS}
 
 ${EXIT_STATUS}
 
-${ENVIRONMENT_HELP}`,
+${environmentHelp(['temporal', 'database'])}`,
   'break-glass': `Usage: actiongate break-glass KEY --operator ID --key FILE --reason TEXT [--expires-in DURATION] [--out FILE]
 
 Overrides a policy DENY (break-glass): only for an action whose request asked for it
@@ -83,7 +83,7 @@ ${COMMON_OPTIONS}
 
 ${EXIT_STATUS}
 
-${ENVIRONMENT_HELP}`,
+${environmentHelp(['temporal', 'database'])}`,
 };
 
 /** `actiongate approve|reject|break-glass KEY ...`. */

@@ -1,6 +1,6 @@
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
-import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
+import { environmentHelp, type ActionGateConfig } from '../config.js';
 import { operatorName, withBundleStore } from '../bundle-store-access.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 
@@ -21,7 +21,7 @@ Options:
 
 Exit status: 0 active, 2 usage, 1 refused (ROLLBACK_REQUIRED, NOT_FOUND, ...) or failed.
 
-${ENVIRONMENT_HELP}`;
+${environmentHelp(['database', 'ACTIONGATE_BUNDLE_KEYS'])}`;
 
 /** \`actiongate policy activate\`. */
 export async function policyActivateCommand(config: ActionGateConfig, args: string[], io: CommandIo): Promise<number> {

@@ -6,7 +6,7 @@ import { readPrivateKeyFile } from '../../keys/private-key-file.js';
 import { readPolicyDir } from '../../policy/policy-files.js';
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
-import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
+import { environmentHelp, type ActionGateConfig } from '../config.js';
 import { detectGitCommit } from '../git-commit.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { writeFileAtomically } from '../write-file-atomically.js';
@@ -28,7 +28,7 @@ Options:
 
 Prints the bundle's digest, version, revision, signing key id and git commit.
 
-${ENVIRONMENT_HELP}`;
+${environmentHelp(['ACTIONGATE_POLICIES', 'ACTIONGATE_BUNDLE_SIGNING_KEY'])}`;
 
 /** `actiongate policy build`. */
 export async function policyBuildCommand(config: ActionGateConfig, args: string[], io: CommandIo): Promise<number> {

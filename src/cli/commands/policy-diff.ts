@@ -3,7 +3,7 @@ import { PgReceiptStore } from '../../store/receipt-store.js';
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
 import { connectDatabase } from '../connect-lazy.js';
-import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
+import { environmentHelp, type ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { loadCandidatePolicySet } from '../policy-candidate.js';
 
@@ -19,7 +19,7 @@ Refusals the gate made itself (gate_timeout, receipt_store_unavailable, policy_u
 skipped: no policy decided them. A bundle's signature is checked when ACTIONGATE_BUNDLE_KEYS is
 set. Exit 0 when the diff was computed (whatever it found), 1 on errors.
 
-${ENVIRONMENT_HELP}`;
+${environmentHelp(['database', 'ACTIONGATE_BUNDLE_KEYS'])}`;
 
 /** \`actiongate policy diff\`: what a reviewer reads on a policy pull request. */
 export async function policyDiffCommand(config: ActionGateConfig, args: string[], io: CommandIo): Promise<number> {

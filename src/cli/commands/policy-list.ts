@@ -1,6 +1,6 @@
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
-import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
+import { environmentHelp, type ActionGateConfig } from '../config.js';
 import { withBundleStore } from '../bundle-store-access.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 
@@ -14,7 +14,7 @@ Options:
   --activations  the activation log instead of the bundles
   --json         one JSON array on standard output, for scripts
 
-${ENVIRONMENT_HELP}`;
+${environmentHelp(['database', 'ACTIONGATE_BUNDLE_KEYS'])}`;
 
 /** \`actiongate policy list\`. */
 export async function policyListCommand(config: ActionGateConfig, args: string[], io: CommandIo): Promise<number> {

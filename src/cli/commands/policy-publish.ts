@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
-import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
+import { environmentHelp, type ActionGateConfig } from '../config.js';
 import { operatorName, withBundleStore } from '../bundle-store-access.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 
@@ -21,7 +21,7 @@ Options:
 
 Exit status: 0 published (or already there), 2 usage, 1 refused or failed.
 
-${ENVIRONMENT_HELP}`;
+${environmentHelp(['database', 'ACTIONGATE_BUNDLE_KEYS'])}`;
 
 /** \`actiongate policy publish\`. */
 export async function policyPublishCommand(config: ActionGateConfig, args: string[], io: CommandIo): Promise<number> {

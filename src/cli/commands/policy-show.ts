@@ -1,6 +1,6 @@
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
-import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
+import { environmentHelp, type ActionGateConfig } from '../config.js';
 import { withBundleStore } from '../bundle-store-access.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 
@@ -10,7 +10,7 @@ Prints a published bundle exactly as it is stored, byte for byte: the bundle fil
 published (canonical JSON and one newline). \`actiongate policy show 2026-11-24.1 > bundle.json\`
 gives back the file.
 
-${ENVIRONMENT_HELP}`;
+${environmentHelp(['database', 'ACTIONGATE_BUNDLE_KEYS'])}`;
 
 /** \`actiongate policy show\`. */
 export async function policyShowCommand(config: ActionGateConfig, args: string[], io: CommandIo): Promise<number> {

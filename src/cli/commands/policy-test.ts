@@ -6,7 +6,7 @@ import { readPolicyDir, SCHEMA_FILE } from '../../policy/policy-files.js';
 import { compilePolicySet } from '../../policy/policy-set.js';
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
-import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
+import { environmentHelp, type ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 
 export const POLICY_TEST_HELP = `Usage: actiongate policy test [DIR]
@@ -24,7 +24,7 @@ its cases:
 Exit status: 0 when the set compiles and every case passes; 1 when a case fails, a surface has
 no readable cases.json, or the policy set is invalid (printed as INVALID <file>: ...).
 
-${ENVIRONMENT_HELP}`;
+${environmentHelp(['ACTIONGATE_POLICIES'])}`;
 
 /** `actiongate policy test [DIR]`. */
 export async function policyTestCommand(config: ActionGateConfig, args: string[], io: CommandIo): Promise<number> {

@@ -4,7 +4,7 @@ import { findUnsettledActions, type UnsettledAction } from '../../store/unsettle
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
 import { connectDatabase } from '../connect-lazy.js';
-import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
+import { environmentHelp, type ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import { parseDuration } from '../parse-duration.js';
 import { textTable } from '../text-table.js';
@@ -29,7 +29,7 @@ unsettled  lists decided actions that have no outcome receipt and were decided (
            array. Exit 0 when there are none, 1 when there are some (a cron check), 2 for usage
            errors.
 
-${ENVIRONMENT_HELP}`;
+${environmentHelp(['database'])}`;
 
 const DEFAULT_OLDER_THAN = '10m';
 

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
 import { connectDatabase } from '../connect-lazy.js';
-import { ENVIRONMENT_HELP, type ActionGateConfig } from '../config.js';
+import { environmentHelp, type ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 import type { Digest } from '../../request/digest.js';
 
@@ -20,7 +20,7 @@ A decision made from a policy directory (development mode) is replayed with --po
 whose digest must equal the recorded one. The bundle's signature is checked when
 ACTIONGATE_BUNDLE_KEYS is set.
 
-${ENVIRONMENT_HELP}`;
+${environmentHelp(['database'])}`;
 
 /** \`actiongate replay KEY\`: shows, months later, the same decision from the same bytes. */
 export async function replayCommand(config: ActionGateConfig, args: string[], io: CommandIo): Promise<number> {
