@@ -65,6 +65,9 @@ export function resolveHeaders(surface: string, headers: Readonly<Record<string,
         return fail(`cannot be read (${code})`, { errno: code });
       }
       secret = (typeof content === 'string' ? content : content.toString('utf8')).replace(/\r?\n$/, '');
+      // Connectors send tokens, never private keys: a bundle naming the worker's receipt key (or a
+      // TLS key) as a header file would otherwise send it to the URL the bundle also chose.
+      if (/PRIVATE KEY|"privateKey"/.test(secret)) fail('holds a private key; a connector header is never a private key');
     }
     if (secret === '') fail('is empty');
     if (Buffer.byteLength(secret) > MAX_SECRET_BYTES) fail(`is longer than ${MAX_SECRET_BYTES} bytes`);

@@ -15,11 +15,19 @@ export const RESERVED_HEADER_NAMES: readonly string[] = ['host', 'content-type',
 /** Names that carry credentials: their value must come from the environment or a file, never from surfaces.json. */
 const CREDENTIAL_HEADER_PATTERN = /auth|key|token|secret|passw|cookie|credential|signature|session/i;
 
-/** An environment variable the worker reads a header value from. ACTIONGATE_* hold the worker's own configuration. */
+/**
+ * The worker's own credentials and configuration: a policy bundle (whose signer also picks the
+ * connector's URL) must never be able to send them to an external system.
+ */
+const WORKER_OWN_VARIABLE = /^(ACTIONGATE_|TEMPORAL_|PG[A-Z]|DATABASE_URL$)/;
+
+/** An environment variable the worker reads a header value from; never one of the worker's own. */
 const ENV_NAME = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: 'must be an environment variable name' })
-  .refine((name) => !name.toUpperCase().startsWith('ACTIONGATE_'), { error: "ACTIONGATE_* variables are the worker's own configuration, not connector secrets" });
+  .refine((name) => !WORKER_OWN_VARIABLE.test(name.toUpperCase()), {
+    error: "ACTIONGATE_*, TEMPORAL_*, PG* and DATABASE_URL are the worker's own configuration and credentials, not connector secrets",
+  });
 
 /** Put before the secret, e.g. "Bearer ": a short scheme word, never the secret itself. */
 const HEADER_PREFIX = z.string().regex(/^[A-Za-z][A-Za-z0-9._-]{0,23} ?$/, { error: 'must be a short scheme such as "Bearer " (the secret goes in env or file)' });

@@ -86,6 +86,10 @@ describe('surfaces.json connector headers', () => {
   it.each([
     [{ env: 'lower-case-not-ok' }, 'environment variable name'],
     [{ env: 'ACTIONGATE_DATABASE_URL' }, "worker's own configuration"],
+    // The worker's own credentials: a bundle (which also picks the URL) must not send them out.
+    [{ env: 'DATABASE_URL' }, "worker's own configuration and credentials"],
+    [{ env: 'TEMPORAL_API_KEY' }, "worker's own configuration and credentials"],
+    [{ env: 'PGPASSWORD' }, "worker's own configuration and credentials"],
     [{ file: 'relative/path' }, 'absolute path'],
     [{ env: 'TOKEN', prefix: 'Bearer sk_live_0123456789abcdefghijklmnop' }, 'short scheme'],
     [{ env: 'TOKEN', value: 'x' }, 'unknown field'],
@@ -126,6 +130,14 @@ describe('resolveHeaders', () => {
     expect(error.code).toBe('CONNECTOR_SECRET_UNAVAILABLE');
     expect(error.message).toBe('surface payments: header Authorization: environment variable PAY_TOKEN is not set');
     expect(error.details).toEqual({ surface: 'payments', header: 'Authorization', env: 'PAY_TOKEN' });
+  });
+
+  it.each([
+    ['an ActionGate private key file (the receipt key)', JSON.stringify({ version: 1, keyId: 'ed25519:x', privateKey: 'x' })],
+    ['a PEM private key on one line', '-----BEGIN PRIVATE KEY-----MC4CAQAwBQYDK2VwBCIEIA-----END PRIVATE KEY-----'],
+  ])('refuses to send %s read from a file', (_what, content) => {
+    const error = failure(() => resolveHeaders('payments', { 'X-Api-Key': { file: '/run/secrets/actiongate_receipt_key' } }, { readFile: () => content }));
+    expect(error.message).toBe('surface payments: header X-Api-Key: file /run/secrets/actiongate_receipt_key holds a private key; a connector header is never a private key');
   });
 
   it('names the file and why it cannot be read', () => {
