@@ -15,6 +15,7 @@ import { startLocalStack } from '../src/devstack/local-stack.js';
 import { writePrivateKeyFile } from '../src/keys/private-key-file.js';
 import { WORKFLOWS_PATH } from '../src/worker/actiongate-worker.js';
 import { CLI_BENCH_END, CLI_BENCH_START } from './cli-bench-markers.js';
+import { benchRequest } from './load-driver.js';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const BIN = join(REPO_ROOT, 'bin', 'actiongate.js');
@@ -86,28 +87,20 @@ try {
   try {
     const keyFile = join(dataDir, 'agent-42.key.json');
     await writePrivateKeyFile(keyFile, demoPrivateKeyFile('agent-42'));
-    const request = (i: number) => ({
-      idempotencyKey: `bench-cli-${process.pid}-${i}`,
-      actor: { id: 'agent-42', type: 'agent' },
-      surface: 'payments',
-      action: 'transfer',
-      target: { type: 'account', id: 'acct-7' },
-      context: { amount: 12_000, currency: 'EUR' },
-      payload: { amount: 12_000, currency: 'EUR', to: 'acct-7' },
-    });
+    // A permitted payment under a fresh key each time.
+    const request = () => benchRequest('governed', `cli-${process.pid}`);
     const connection = await Connection.connect({ address: stack.temporalAddress });
     const gate = new ActionGateClient({ client: new Client({ connection }), taskQueue: 'bench-cli', signer: demoSigner('agent-42') });
     // Decisions only (submit --no-wait): the sample connectors point at 127.0.0.1:8787, which is
     // not running here, so dispatch would retry.
-    await gate.submit(request(-1)); // warm: the worker's first task
-    let n = 0;
+    await gate.submit(request()); // warm: the worker's first task
     const inProcess = await median(RUNS, async () => {
       const t = performance.now();
-      await gate.submit(request(n++));
+      await gate.submit(request());
       return performance.now() - t;
     });
     const cli = await median(RUNS, async () => {
-      const r = await timed([BIN, 'submit', '--no-wait', '--key', keyFile, '-'], env, undefined, JSON.stringify(request(n++)));
+      const r = await timed([BIN, 'submit', '--no-wait', '--key', keyFile, '-'], env, undefined, JSON.stringify(request()));
       if (r.code !== 0) throw new Error(`submit failed:\n${r.output}`);
       return r.ms;
     });

@@ -69,18 +69,6 @@ const durableStore = proxyActivities<Activities>({
 
 const external = proxyActivities<Activities>(DISPATCH_ACTIVITY_OPTIONS);
 
-// Weighing operators' approvals reads Postgres and the pinned policies and may write the approval
-// or override receipt: a regular activity, retried while the store or the policies are away.
-const operatorsStore = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '30 days',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    nonRetryableErrorTypes: ['CALLER_REFUSED', 'INVALID_INPUT', 'RECEIPT_REJECTED'],
-  },
-});
 
 /** Signals held at once while the action waits; more are dropped (and logged) until these are weighed. */
 const MAX_PENDING_APPROVALS = 20;
@@ -244,7 +232,9 @@ async function awaitOperators(request: ActionRequest, decision: RecordedDecision
     const approvals = [...counted, ...batch];
     let result: Awaited<ReturnType<Activities['resolveOperators']>>;
     try {
-      result = await operatorsStore.resolveOperators({ request, approvals, windowClosed: !arrived });
+      // Reads Postgres and the pinned policies, may write the approval or override receipt: the
+      // durable store activity, retried while the store or the policies are away.
+      result = await durableStore.resolveOperators({ request, approvals, windowClosed: !arrived });
     } catch (err) {
       log.error('operators could not be weighed: the action ends without dispatch', { idempotencyKey: request.idempotencyKey, error: failureOf(err).message });
       break;

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ActionGateClient } from '../client/actiongate-client.js';
 import { demoSigner } from './demo-keys.js';
 import type { ActionDecision, ActionResult } from '../action/action-result.js';
-import { signApproval, type ApprovalStatement } from '../identity/operator-approval.js';
+import { approvalStatement, signApproval } from '../identity/operator-approval.js';
 import type { DemoGate, DemoOperators, DemoStep } from './demo-scenario.js';
 import { SEARCH_ATTRIBUTES, operatorApprovalSignal, operatorsQuery, type OperatorsView } from '../../workflows/contract.js';
 import type { governedActionWorkflow } from '../../workflows/governed-action.js';
@@ -151,18 +150,7 @@ async function answerAsOperators(
   report.until = view.until;
   if (view.kind !== plan.kind) report.problem = `it waits for ${view.kind}, not ${plan.kind}`;
   for (const answer of plan.answers) {
-    const statement: ApprovalStatement = {
-      v: 1,
-      workflowId: decision.workflowId,
-      runId: decision.runId,
-      requestHash: decision.requestHash,
-      decisionReceiptId,
-      verdict: answer.verdict,
-      reason: answer.reason,
-      operatorId: answer.operatorId,
-      expiresAt: new Date(Date.now() + APPROVAL_EXPIRES_MS).toISOString(),
-      nonce: randomBytes(16).toString('base64url'),
-    };
+    const statement = approvalStatement({ ...decision, decisionReceiptId }, { ...answer, validForMs: APPROVAL_EXPIRES_MS });
     const refusedBefore = refusalsOf(view, answer.operatorId);
     // On the operator's machine in real life (actiongate approve / break-glass): the key never reaches a worker.
     await handle.signal(operatorApprovalSignal, signApproval(statement, demoSigner(answer.operatorId)));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { decodeBase64url, encodeBase64url } from '../keys/base64url.js';
 import { KEY_ID_PATTERN } from '../keys/key-id.js';
@@ -43,6 +44,38 @@ export const SignedApprovalSchema = z.strictObject({
   sig: z.string().refine((text) => decodeBase64url(text, 64) !== undefined, { error: 'must be a 64-byte Ed25519 signature, base64url without padding' }),
 });
 export type SignedApproval = z.infer<typeof SignedApprovalSchema>;
+
+/** The action a statement is bound to: its run and the decision receipt it answers. */
+export interface ApprovalTarget {
+  workflowId: string;
+  runId: string;
+  requestHash: string;
+  decisionReceiptId: string;
+}
+
+/**
+ * A statement answering one action's decision, with a fresh 128-bit nonce: what `actiongate
+ * approve` and the demo sign. `validForMs`: how long it holds from now.
+ *
+ * @example signApproval(approvalStatement(decision, { operatorId: 'olivia', verdict: 'approve', reason: 'vetted', validForMs: 600_000 }), signer)
+ */
+export function approvalStatement(
+  target: ApprovalTarget,
+  answer: { operatorId: string; verdict: ApprovalVerdict; reason: string; validForMs: number },
+): ApprovalStatement {
+  return {
+    v: 1,
+    workflowId: target.workflowId,
+    runId: target.runId,
+    requestHash: target.requestHash,
+    decisionReceiptId: target.decisionReceiptId,
+    verdict: answer.verdict,
+    reason: answer.reason,
+    operatorId: answer.operatorId,
+    expiresAt: new Date(Date.now() + answer.validForMs).toISOString(),
+    nonce: randomBytes(16).toString('base64url'),
+  };
+}
 
 /** The bytes signed: the domain line, then the statement's RFC 8785 canonical JSON. */
 export function approvalSigningInput(statement: ApprovalStatement): Uint8Array {

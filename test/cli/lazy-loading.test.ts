@@ -1,34 +1,21 @@
 // The CLI loads a command's modules only when that command runs: help and `verify` must not load
 // the Temporal worker (native core bridge), Cedar (WebAssembly) or pg. Each run below records every
 // module the process resolves through a module hook (test/support/module-trace/).
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/paths.js';
+import { runCli } from '../support/run-cli.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'actiongate.js');
 const TRACE_HOOK = join(REPO_ROOT, 'test', 'support', 'module-trace', 'register.mjs');
 const HEAVY = ['@temporalio/worker', '@cedar-policy/cedar-wasm', 'pg'];
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}, bin = BIN): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH, ...env }, cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
-}
-
 /** The packages (node_modules/<name>) a CLI run resolved. */
 async function packagesLoaded(args: string[]): Promise<{ code: number | null; stdout: string; packages: string[] }> {
   const trace = join(await tempDir('ag-trace-'), 'modules.txt');
-  const result = await run(args, { NODE_OPTIONS: `--import=${TRACE_HOOK}`, MODULE_TRACE_FILE: trace });
+  const result = await runCli(args, { NODE_OPTIONS: `--import=${TRACE_HOOK}`, MODULE_TRACE_FILE: trace });
   const urls = (await readFile(trace, 'utf8')).split('\n').filter(Boolean);
   expect(urls.some((u) => u.endsWith('/dist/src/cli/main.js')), 'the trace hook saw the CLI load').toBe(true);
   const packages = new Set(urls.flatMap((u) => [...u.matchAll(/\/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].map((m) => m[1] as string)));
@@ -66,7 +53,7 @@ describe('when the CLI has not been built', () => {
     const dir = await tempDir('ag-nobuild-');
     await mkdir(join(dir, 'bin'));
     await copyFile(BIN, join(dir, 'bin', 'actiongate.js'));
-    const { code, stdout, stderr } = await run(['--help'], {}, join(dir, 'bin', 'actiongate.js'));
+    const { code, stdout, stderr } = await runCli(['--help'], {}, REPO_ROOT, '', join(dir, 'bin', 'actiongate.js'));
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/run npm run build/);

@@ -3,7 +3,6 @@
 // standalone `activity execute` and `activity complete`, a rogue worker's workflows on another task
 // queue) against a real worker and Postgres; the fake external system records what reached it.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +15,7 @@ import { ActionGateClient } from '../../src/client/actiongate-client.js';
 import { demoSigner } from '../../src/demo/demo-keys.js';
 import { findOrInstallTemporalCli } from '../../src/devstack/temporal-cli.js';
 import { signRequest } from '../../src/identity/request-signature.js';
-import { signApproval } from '../../src/identity/operator-approval.js';
+import { approvalStatement, signApproval } from '../../src/identity/operator-approval.js';
 import { loadStaticPolicySource } from '../../src/policy/policy-source.js';
 import type { ActionRequest } from '../../src/request/action-request.js';
 import { requestHash } from '../../src/request/request-hash.js';
@@ -280,18 +279,8 @@ describe('when a rogue workflow tries to get an action that waits for operators 
     const request = newPayee();
     const [decided] = await rogue('governedActionWorkflow', request.idempotencyKey, [decideStep(request)]);
     const body = (decided as { value: { decision: { receiptId: string; body: { runId: string; requestHash: string } } } }).value.decision;
-    const statement = (operatorId: string) => ({
-      v: 1 as const,
-      workflowId: request.idempotencyKey,
-      runId: body.body.runId,
-      requestHash: body.body.requestHash,
-      decisionReceiptId: body.receiptId,
-      verdict: 'approve' as const,
-      reason: 'trust me',
-      operatorId,
-      expiresAt: new Date(Date.now() + 600_000).toISOString(),
-      nonce: randomBytes(16).toString('base64url'),
-    });
+    const target = { workflowId: request.idempotencyKey, runId: body.body.runId, requestHash: body.body.requestHash, decisionReceiptId: body.receiptId };
+    const statement = (operatorId: string) => approvalStatement(target, { operatorId, verdict: 'approve', reason: 'trust me', validForMs: 600_000 });
     const approvals = [
       signApproval(statement('olivia'), demoSigner('agent-42')),
       signApproval(statement('agent-42'), demoSigner('agent-42')),

@@ -10,10 +10,13 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `actiongate ARGS` as a user would (a child process), with only PATH and `env` set. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd: string = REPO_ROOT, stdin = ''): Promise<CliRun> {
+/**
+ * Runs `actiongate ARGS` as a user would (a child process), with only PATH and `env` set.
+ * `bin`: another copy of the launcher (default the repository's bin/actiongate.js).
+ */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd: string = REPO_ROOT, stdin = '', bin: string = BIN): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, cwd });
+    const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH, ...env }, cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -1,7 +1,6 @@
 // Operators in the loop, end to end: STEP_UP approvals and break-glass overrides sent as signed
 // signals to real workflows on a real Temporal dev server, weighed against real Postgres by the CLI
 // worker (a child process, so it can be SIGKILLed while an action waits).
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import type pg from 'pg';
@@ -11,7 +10,7 @@ import type { ActionDecision, ActionResult } from '../../src/action/action-resul
 import { demoSigner } from '../../src/demo/demo-keys.js';
 import { slowPolicySource } from '../../src/demo/slow-policy-source.js';
 import { loadStaticPolicySource, type PolicySource } from '../../src/policy/policy-source.js';
-import { signApproval, type ApprovalStatement, type SignedApproval } from '../../src/identity/operator-approval.js';
+import { approvalStatement, signApproval, type ApprovalStatement, type SignedApproval } from '../../src/identity/operator-approval.js';
 import { generatePrivateKeyFile, parsePrivateKeyFile, writePrivateKeyFile } from '../../src/keys/private-key-file.js';
 import type { Signer } from '../../src/keys/signer.js';
 import type { ActionRequest } from '../../src/request/action-request.js';
@@ -123,19 +122,8 @@ function emergencyChange(breakGlass: ActionRequest['breakGlass'] | null = { reas
 }
 
 function statement(decision: ActionDecision, operatorId: string, verdict: ApprovalStatement['verdict'], overrides: Partial<ApprovalStatement> = {}): ApprovalStatement {
-  return {
-    v: 1,
-    workflowId: decision.workflowId,
-    runId: decision.runId,
-    requestHash: decision.requestHash,
-    decisionReceiptId: decision.receipts.decision as string,
-    verdict,
-    reason: `${operatorId} checked it`,
-    operatorId,
-    expiresAt: new Date(Date.now() + 600_000).toISOString(),
-    nonce: randomBytes(16).toString('base64url'),
-    ...overrides,
-  };
+  const target = { ...decision, decisionReceiptId: decision.receipts.decision as string };
+  return { ...approvalStatement(target, { operatorId, verdict, reason: `${operatorId} checked it`, validForMs: 600_000 }), ...overrides };
 }
 
 /** An approval signed with the operator's demo key (or `signer`). */

@@ -1,6 +1,5 @@
 // Signed policy bundles end to end: a real worker, a real Temporal server, the bundle store in Postgres.
 import type { Client, Connection } from '@temporalio/client';
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -8,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionDecision } from '../../src/action/action-result.js';
 import { PolicyConnectors } from '../../src/connectors/policy-connectors.js';
 import { demoSigner } from '../../src/demo/demo-keys.js';
-import { signApproval } from '../../src/identity/operator-approval.js';
+import { approvalStatement, signApproval } from '../../src/identity/operator-approval.js';
 import { operatorApprovalSignal, operatorsQuery, type OperatorsView } from '../../workflows/contract.js';
 import { POLICIES_DIR } from '../support/paths.js';
 import { freePort } from '../../src/devstack/free-port.js';
@@ -212,21 +211,8 @@ function newPayeePayment() {
 }
 
 async function signalApproval(decision: ActionDecision, operatorId: string): Promise<void> {
-  const approval = signApproval(
-    {
-      v: 1,
-      workflowId: decision.workflowId,
-      runId: decision.runId,
-      requestHash: decision.requestHash,
-      decisionReceiptId: decision.receipts.decision as string,
-      verdict: 'approve',
-      reason: 'vetted the payee',
-      operatorId,
-      expiresAt: new Date(Date.now() + 600_000).toISOString(),
-      nonce: randomBytes(16).toString('base64url'),
-    },
-    demoSigner(operatorId),
-  );
+  const target = { ...decision, decisionReceiptId: decision.receipts.decision as string };
+  const approval = signApproval(approvalStatement(target, { operatorId, verdict: 'approve', reason: 'vetted the payee', validForMs: 600_000 }), demoSigner(operatorId));
   await client.workflow.getHandle(decision.workflowId).signal(operatorApprovalSignal, approval);
 }
 

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { ApprovalStatementSchema, signApproval, type ApprovalStatement, type ApprovalVerdict, type SignedApproval } from '../../identity/operator-approval.js';
+import { ApprovalStatementSchema, approvalStatement, signApproval, type ApprovalStatement, type ApprovalVerdict, type SignedApproval } from '../../identity/operator-approval.js';
 import { readKeyOption } from '../read-key-option.js';
 import type { DecisionReceiptBody, OperatorReceiptBody, OperatorWait } from '../../receipt/receipt-body.js';
 import { PgReceiptStore } from '../../store/receipt-store.js';
@@ -117,18 +116,9 @@ export async function operatorVerdictCommand(command: OperatorCommand, config: A
   const verdict = OPERATOR_COMMANDS[command];
 
   const decision = await waitingDecision(config, key, command);
-  const statement: ApprovalStatement = ApprovalStatementSchema.parse({
-    v: 1,
-    workflowId: decision.body.workflowId,
-    runId: decision.body.runId,
-    requestHash: decision.body.requestHash,
-    decisionReceiptId: decision.receiptId,
-    verdict,
-    reason,
-    operatorId,
-    expiresAt: new Date(Date.now() + expiresInMs).toISOString(),
-    nonce: randomBytes(16).toString('base64url'),
-  });
+  const statement: ApprovalStatement = ApprovalStatementSchema.parse(
+    approvalStatement({ ...decision.body, decisionReceiptId: decision.receiptId }, { operatorId, verdict, reason, validForMs: expiresInMs }),
+  );
   const signed = signApproval(statement, signer);
   const wait = decision.wait;
   const what = `${operatorId}'s ${verdict} of ${key} (${kindLabel(wait.kind)}, needs ${needsLabel(wait.requirements)}, open until ${wait.until})`;
