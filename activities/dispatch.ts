@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { allowsDispatch } from '../src/action/action-result.js';
 import { ConnectorError, type ConnectorRegistry } from '../src/connectors/connector.js';
 import { digestJson, digestsEqual, type Digest } from '../src/request/digest.js';
+import { canonicalJson } from '../src/request/canonical-json.js';
 import type { ActionRequest } from '../src/request/action-request.js';
 import { requestHash } from '../src/request/request-hash.js';
 import { receiptSubject, type OutcomeReceiptBody } from '../src/receipt/receipt-body.js';
@@ -21,7 +22,16 @@ export interface DispatchOutput {
   resultHash: Digest | null;
   /** The outcome receipt this activity committed (or found, from an earlier attempt of this run). */
   outcomeReceiptId: Digest;
+  /**
+   * What the connector returned, when its canonical JSON is at most {@link MAX_REPORTED_RESULT_BYTES}
+   * (it goes into the workflow history). Absent when larger, or when an earlier attempt dispatched.
+   * The workflow passes it on only if it hashes to the outcome receipt's `resultHash`.
+   */
+  result?: unknown;
 }
+
+/** The largest connector answer handed back to the workflow (and the agent), as canonical JSON bytes. */
+export const MAX_REPORTED_RESULT_BYTES = 65_536;
 
 export interface DispatchDeps {
   connectors: ConnectorRegistry;
@@ -116,10 +126,12 @@ async function performDispatch(
     }
     throw err;
   }
+  const canonical = canonicalJson(result ?? null);
   const resultHash = digestJson(result ?? null);
   await deps.faultPoints?.reach('dispatch.after-connector', request.idempotencyKey);
   const recorded = await recordOutcome(deps, request, decision, 'succeeded', resultHash, null);
-  return { resultHash, outcomeReceiptId: recorded.receiptId };
+  const small = Buffer.byteLength(canonical, 'utf8') <= MAX_REPORTED_RESULT_BYTES;
+  return { resultHash, outcomeReceiptId: recorded.receiptId, ...(small ? { result: JSON.parse(canonical) as unknown } : {}) };
 }
 
 /** Commits this run's outcome receipt; a retry finds the one already there. */

@@ -18,7 +18,7 @@ import {
 import type { Activities, DecideResult, RecordedDecision, RecordedOperators, RecordedOutcome } from '../activities/index.js';
 import { allowsDispatch, type ActionDecision, type ActionResult, type DispatchReport, type OperatorResolution } from '../src/action/action-result.js';
 import { safeParseActionRequest, type ActionRequest } from '../src/request/action-request.js';
-import { digestsEqual, type Digest } from '../src/request/digest.js';
+import { digestJson, digestsEqual, type Digest } from '../src/request/digest.js';
 import { requestHash } from '../src/request/request-hash.js';
 import { SUPERSEDED_ERROR_CODE, receiptDetail, receiptSubject, type DecisionReceiptBody } from '../src/receipt/receipt-body.js';
 import type { RequestSignature } from '../src/identity/request-signature.js';
@@ -279,10 +279,11 @@ async function finish(
   const recorded = decided.decision;
   let failure: { code: string; message: string } | null = null;
   let dispatched = false;
+  let reported: { result?: unknown } = {};
   const permitted = allowsDispatch(recorded.body) || operators?.body.outcome === 'PERMIT';
   if (superseded === null && permitted) {
     try {
-      await external.dispatch({ request });
+      reported = await external.dispatch({ request });
       dispatched = true;
     } catch (err) {
       failure = failureOf(err);
@@ -305,10 +306,16 @@ async function finish(
     outcome = await durableStore.recordOutcome(settleInput);
   }
   await condition(allHandlersFinished);
+  // The connector's answer is passed on only if it is the one the outcome receipt hashes: a forged
+  // completion of dispatch cannot put words in the external system's mouth.
+  const answer = outcome.body.dispatch.status === 'succeeded' && reported.result !== undefined && outcome.body.dispatch.resultHash !== null &&
+    digestsEqual(digestJson(reported.result), outcome.body.dispatch.resultHash)
+    ? { result: reported.result }
+    : {};
   return {
     ...told,
     receipts: { decision: recorded.receiptId, outcome: outcome.receiptId },
-    dispatch: { ...outcome.body.dispatch },
+    dispatch: { ...outcome.body.dispatch, ...answer },
     ...(operators !== undefined && recorded.body.operators ? { operators: operatorResolution(recorded.body.operators.kind, operators) } : {}),
   };
 }

@@ -84,6 +84,12 @@ export interface DispatchReport {
   status: DispatchStatus | 'unknown';
   resultHash: Digest | null;
   error: { code: string; message: string } | null;
+  /**
+   * What the external system answered (the connector's JSON), when it succeeded, the answer was at
+   * most 64 KiB as canonical JSON, and it hashes to `resultHash`. Absent otherwise, and in answers
+   * rebuilt from receipts (which keep only the hash).
+   */
+  result?: unknown;
 }
 
 /** How operators answered an action that waited for them (a STEP_UP, or a DENY under break-glass). */

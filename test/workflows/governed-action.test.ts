@@ -6,6 +6,7 @@ import type { ActionGateClient } from '../../src/client/actiongate-client.js';
 import { ClientError } from '../../src/client/client-error.js';
 import { loadStaticPolicySource } from '../../src/policy/policy-source.js';
 import { RequestError } from '../../src/request/request-error.js';
+import { digestJson } from '../../src/request/digest.js';
 import { requestHash } from '../../src/request/request-hash.js';
 import { receiptId } from '../../src/receipt/receipt-id.js';
 import type { ReceiptBody } from '../../src/receipt/receipt-body.js';
@@ -67,6 +68,9 @@ describe('when the policies permit the action', () => {
     const done = await result();
     expect(done.dispatch.status).toBe('succeeded');
     expect(done.dispatch.resultHash).toMatch(/^sha256:/);
+    // The external system's answer comes back with the result, and it is the one the receipt hashes.
+    expect(done.dispatch.result).toEqual({ httpStatus: 200, body: { accepted: true, n: 1 } });
+    expect(digestJson(done.dispatch.result)).toBe(done.dispatch.resultHash);
     const calls = fake.callsFor(request.idempotencyKey);
     expect(calls).toHaveLength(1);
     expect(calls[0]?.path).toBe('/payments');
@@ -237,7 +241,9 @@ describe('when the workflow history is gone (past retention)', () => {
     expect(again.outcome).toBe(first.outcome);
     expect(again.reasons).toEqual(first.reasons);
     expect(again.receipts).toEqual(first.receipts);
-    expect(again.dispatch).toEqual(first.dispatch);
+    // Receipts keep the answer's hash, not the answer: the rebuilt result has no `result`.
+    const { result: _answer, ...recorded } = first.dispatch;
+    expect(again.dispatch).toEqual(recorded);
     expect(fake.callsFor(request.idempotencyKey)).toHaveLength(1);
     expect(await receiptsOf(request.idempotencyKey)).toHaveLength(2);
   }, 180_000);
