@@ -4,7 +4,7 @@ import { checkPublicKeyEntry } from '../keys/key-set-schema.js';
 import { PolicyError } from '../policy/policy-error.js';
 
 export const PRINCIPAL_TYPES = ['agent', 'service', 'human'] as const;
-export const PRINCIPAL_KEY_PURPOSES = ['request', 'operator'] as const;
+export const PRINCIPAL_KEY_PURPOSES = ['request', 'operator', 'gateway'] as const;
 
 /** Group names: what surfaces.json grants approvals and break-glass to (e.g. `treasury`, `sre-oncall`). */
 export const GROUP_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
@@ -19,9 +19,10 @@ export const PrincipalKeySchema = z
     /** Raw 32-byte Ed25519 public key, base64url without padding. */
     publicKey: z.string(),
     /**
-     * What the key signs: `request` (the principal's own actions) or `operator` (approvals and
-     * overrides of others' actions). A key signs for one purpose only, so a request key can never
-     * approve, and an approval key can never ask.
+     * What the key signs: `request` (the principal's own actions), `operator` (approvals and
+     * overrides of others' actions) or `gateway` (attestations by a front door, such as
+     * `actiongate serve`, of the callers it authenticated: see `attestedBy`). A key signs for one
+     * purpose only, so a request key can never approve, and an approval key can never ask.
      */
     purpose: z.enum(PRINCIPAL_KEY_PURPOSES).default('request'),
     validFrom: Instant.optional(),
@@ -42,6 +43,13 @@ export const PrincipalSchema = z.strictObject({
   groups: z.array(z.string().regex(GROUP_NAME_PATTERN, { error: 'must be a lower-case name, e.g. "treasury"' })).default([]),
   attributes: z.record(z.string().regex(/^[a-z][A-Za-z0-9_]{0,63}$/), z.union([z.string(), z.boolean(), z.int()])).default({}),
   keys: z.array(PrincipalKeySchema).default([]),
+  /**
+   * Gateways (principals with a `gateway` key) that may vouch for this principal: a request the
+   * principal did not sign itself is proven by one of their attestations, made after the gateway
+   * authenticated the caller as this principal (bearer token, client certificate). Empty: only the
+   * principal's own signature proves it.
+   */
+  attestedBy: z.array(z.string().min(1).max(200)).default([]),
 });
 
 /** policies/principals.json: every actor the gate knows, with its proven identity. */
@@ -59,6 +67,16 @@ export const PrincipalRegistrySchema = z
       if (principal.groups.length > 0 && !principal.keys.some((key) => key.purpose === 'operator')) {
         ctx.addIssue({ code: 'custom', path: ['principals', id, 'groups'], message: 'a principal in a group needs a key with purpose "operator"' });
       }
+      principal.attestedBy.forEach((gatewayId, index) => {
+        const gateway = Object.hasOwn(registry.principals, gatewayId) ? registry.principals[gatewayId] : undefined;
+        if (!gateway) {
+          ctx.addIssue({ code: 'custom', path: ['principals', id, 'attestedBy', index], message: `"${gatewayId}" is not a principal in principals.json` });
+        } else if (!gateway.keys.some((key) => key.purpose === 'gateway')) {
+          ctx.addIssue({ code: 'custom', path: ['principals', id, 'attestedBy', index], message: `"${gatewayId}" has no key with purpose "gateway"` });
+        } else if (gatewayId === id) {
+          ctx.addIssue({ code: 'custom', path: ['principals', id, 'attestedBy', index], message: 'a principal cannot attest itself: it signs its requests with a request key' });
+        }
+      });
       principal.keys.forEach((key, index) => {
         const other = owners.get(key.keyId);
         // One key, one principal: a signature must name exactly one actor.

@@ -11,7 +11,16 @@ import type { Principal, PrincipalRegistry } from './principal-registry.js';
 /** Domain separation: a request signature can never be read as a receipt, bundle or approval signature. */
 export const REQUEST_SIGNATURE_DOMAIN = 'actiongate/request/v1\n';
 
-/** A detached signature over a request's hash, by one of its actor's keys. */
+/**
+ * Domain of a gateway's attestation: "I authenticated this request's actor, and it sent this request".
+ * A different domain from the actor's own signature, so neither can be replayed as the other.
+ */
+export const GATEWAY_ATTESTATION_DOMAIN = 'actiongate/gateway-attestation/v1\n';
+
+/**
+ * A detached signature over a request's hash: by one of its actor's request keys, or an attestation
+ * by the gateway key of a principal the actor lists in `attestedBy`.
+ */
 export const RequestSignatureSchema = z.strictObject({
   keyId: z.string().regex(KEY_ID_PATTERN, { error: 'must be ed25519: and 32 lower-case hex digits' }),
   sig: z.string().refine((text) => decodeBase64url(text, 64) !== undefined, {
@@ -25,6 +34,20 @@ export function requestSigningInput(hash: Digest): Uint8Array {
   return new TextEncoder().encode(`${REQUEST_SIGNATURE_DOMAIN}${hash}`);
 }
 
+/** The bytes a gateway signs to attest a request's actor: its domain line, then the request hash. */
+export function gatewayAttestationInput(hash: Digest): Uint8Array {
+  return new TextEncoder().encode(`${GATEWAY_ATTESTATION_DOMAIN}${hash}`);
+}
+
+/**
+ * Attests a request with a gateway's key, after the gateway authenticated its actor.
+ *
+ * @example const signature = attestRequest(request, createSigner(pem, 'gateway.key'));
+ */
+export function attestRequest(request: ActionRequest, gateway: Signer): RequestSignature {
+  return { keyId: gateway.keyId, sig: encodeBase64url(gateway.sign(gatewayAttestationInput(requestHash(request)))) };
+}
+
 /**
  * Signs a request as its actor.
  *
@@ -34,9 +57,12 @@ export function signRequest(request: ActionRequest, signer: Signer): RequestSign
   return { keyId: signer.keyId, sig: encodeBase64url(signer.sign(requestSigningInput(requestHash(request)))) };
 }
 
-/** Who asked, as the gate proved it. `keyId` null: accepted unsigned (shadow mode only) or assumed (policy cases). */
+/**
+ * Who asked, as the gate proved it. `keyId` null: accepted unsigned (shadow mode only) or assumed
+ * (policy cases). `attestedBy`: the gateway whose key `keyId` is, when a gateway vouched for the actor.
+ */
 export type ProvenActor =
-  | { ok: true; id: string; principal: Principal; keyId: string | null }
+  | { ok: true; id: string; principal: Principal; keyId: string | null; attestedBy?: string }
   | { ok: false; reason: 'unknown_actor' | 'bad_signature'; detail: string };
 
 /**
@@ -73,22 +99,33 @@ export function proveActor(
   }
   const parsed = RequestSignatureSchema.safeParse(signature);
   if (!parsed.success) return { ok: false, reason: 'bad_signature', detail: `signature: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'} ${i.message}`).join('; ')}` };
-  const key = principal.keys.find((candidate) => candidate.keyId === parsed.data.keyId);
-  if (!key) return { ok: false, reason: 'bad_signature', detail: `key ${parsed.data.keyId} is not a key of ${id}` };
-  if (key.purpose !== 'request') {
-    return { ok: false, reason: 'bad_signature', detail: `key ${key.keyId} of ${id} signs ${key.purpose} approvals, not requests` };
+  const own = principal.keys.find((candidate) => candidate.keyId === parsed.data.keyId);
+  const gatewayId = own ? undefined : principal.attestedBy.find((g) => registry.principals[g]?.keys.some((k) => k.keyId === parsed.data.keyId));
+  const key = own ?? (gatewayId === undefined ? undefined : registry.principals[gatewayId]?.keys.find((k) => k.keyId === parsed.data.keyId));
+  if (!key) {
+    const gateways = principal.attestedBy.length > 0 ? ` nor of a gateway it lists in attestedBy (${principal.attestedBy.join(', ')})` : '';
+    return { ok: false, reason: 'bad_signature', detail: `key ${parsed.data.keyId} is not a key of ${id}${gateways}` };
+  }
+  const owner = gatewayId ?? id;
+  const expected = gatewayId === undefined ? 'request' : 'gateway';
+  if (key.purpose !== expected) {
+    const signs = key.purpose === 'operator' ? 'operator approvals' : key.purpose === 'gateway' ? 'gateway attestations' : 'its own requests';
+    return { ok: false, reason: 'bad_signature', detail: `key ${key.keyId} of ${owner} signs ${signs}, not ${gatewayId === undefined ? 'requests' : 'attestations'}` };
   }
   const at = options.now.getTime();
   if (!Number.isFinite(at)) return { ok: false, reason: 'bad_signature', detail: 'no valid clock to check the key against' };
   if (key.validFrom !== undefined && at < Date.parse(key.validFrom)) {
-    return { ok: false, reason: 'bad_signature', detail: `key ${key.keyId} of ${id} is valid from ${key.validFrom}` };
+    return { ok: false, reason: 'bad_signature', detail: `key ${key.keyId} of ${owner} is valid from ${key.validFrom}` };
   }
   if (key.validUntil !== undefined && at >= Date.parse(key.validUntil)) {
-    return { ok: false, reason: 'bad_signature', detail: `key ${key.keyId} of ${id} expired at ${key.validUntil}` };
+    return { ok: false, reason: 'bad_signature', detail: `key ${key.keyId} of ${owner} expired at ${key.validUntil}` };
   }
   const sig = decodeBase64url(parsed.data.sig, 64) as Uint8Array;
-  if (!verifyEd25519(key.publicKey, requestSigningInput(requestHash(request)), sig)) {
-    return { ok: false, reason: 'bad_signature', detail: `the signature does not verify with key ${key.keyId} of ${id} over this request` };
+  const hash = requestHash(request);
+  const input = gatewayId === undefined ? requestSigningInput(hash) : gatewayAttestationInput(hash);
+  if (!verifyEd25519(key.publicKey, input, sig)) {
+    const what = gatewayId === undefined ? 'signature' : `attestation by gateway ${gatewayId}`;
+    return { ok: false, reason: 'bad_signature', detail: `the ${what} does not verify with key ${key.keyId} of ${owner} over this request` };
   }
-  return { ok: true, id, principal, keyId: key.keyId };
+  return gatewayId === undefined ? { ok: true, id, principal, keyId: key.keyId } : { ok: true, id, principal, keyId: key.keyId, attestedBy: gatewayId };
 }

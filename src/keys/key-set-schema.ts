@@ -6,7 +6,7 @@ import { ED25519_PUBLIC_KEY_BYTES, KEY_ID_PATTERN, keyIdFor } from './key-id.js'
 import type { KeySet, KeySetEntry } from './key-set.js';
 import { issuesOf, parseVersionedJson } from './versioned-json.js';
 
-export const KEY_PURPOSES = ['policy-bundle', 'receipt', 'request', 'operator'] as const;
+export const KEY_PURPOSES = ['policy-bundle', 'receipt', 'request', 'operator', 'gateway'] as const;
 
 const Instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 instant, e.g. 2026-11-24T00:00:00Z' });
 

@@ -9,7 +9,7 @@ export interface KeySetEntry {
   keyId: string;
   /** Raw 32-byte Ed25519 public key, base64url without padding. */
   publicKey: string;
-  purpose: 'policy-bundle' | 'receipt' | 'request' | 'operator';
+  purpose: 'policy-bundle' | 'receipt' | 'request' | 'operator' | 'gateway';
   validFrom?: string;
   validUntil?: string;
 }

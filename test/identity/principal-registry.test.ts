@@ -28,7 +28,7 @@ describe('parsePrincipalRegistry', () => {
     it('gives each principal its type, attributes and keys, with defaults', () => {
       const registry = parsePrincipalRegistry(PRINCIPALS_TEXT);
       expect(registry.principals['agent-42']).toMatchObject({ type: 'agent', attributes: { team: 'ap' }, keys: [{ keyId: AGENT_42_SIGNER.keyId }] });
-      expect(registry.principals['alice']).toEqual({ type: 'human', attributes: {}, groups: [], keys: [{ ...aliceKey, purpose: 'request' }] });
+      expect(registry.principals['alice']).toEqual({ type: 'human', attributes: {}, groups: [], attestedBy: [], keys: [{ ...aliceKey, purpose: 'request' }] });
     });
   });
 

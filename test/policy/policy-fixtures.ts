@@ -40,8 +40,8 @@ export const DEMO_SCHEMA = `namespace ActionGate {
 export const DEMO_PRINCIPALS: PrincipalRegistry = {
   version: 1,
   principals: {
-    'agent-1': { type: 'agent', attributes: {}, groups: [], keys: [{ keyId: AGENT_1_SIGNER.keyId, publicKey: AGENT_1_SIGNER.publicKey, purpose: 'request' }] },
-    carol: { type: 'human', attributes: {}, groups: [], keys: [{ keyId: CAROL_SIGNER.keyId, publicKey: CAROL_SIGNER.publicKey, purpose: 'request' }] },
+    'agent-1': { type: 'agent', attributes: {}, groups: [], attestedBy: [], keys: [{ keyId: AGENT_1_SIGNER.keyId, publicKey: AGENT_1_SIGNER.publicKey, purpose: 'request' }] },
+    carol: { type: 'human', attributes: {}, groups: [], attestedBy: [], keys: [{ keyId: CAROL_SIGNER.keyId, publicKey: CAROL_SIGNER.publicKey, purpose: 'request' }] },
   },
 };
 

@@ -24,8 +24,8 @@ const WITH_OPERATORS: PrincipalRegistry = {
   version: 1,
   principals: {
     ...DEMO_PRINCIPALS.principals,
-    olivia: { type: 'human', attributes: {}, groups: ['treasury'], keys: [{ keyId: OLIVIA.keyId, publicKey: OLIVIA.publicKey, purpose: 'operator' }] },
-    omar: { type: 'human', attributes: {}, groups: ['treasury', 'security'], keys: [{ keyId: OMAR.keyId, publicKey: OMAR.publicKey, purpose: 'operator' }] },
+    olivia: { type: 'human', attributes: {}, groups: ['treasury'], attestedBy: [], keys: [{ keyId: OLIVIA.keyId, publicKey: OLIVIA.publicKey, purpose: 'operator' }] },
+    omar: { type: 'human', attributes: {}, groups: ['treasury', 'security'], attestedBy: [], keys: [{ keyId: OMAR.keyId, publicKey: OMAR.publicKey, purpose: 'operator' }] },
   },
 };
 

@@ -12,7 +12,7 @@ import { writeFileAtomically } from '../write-file-atomically.js';
 
 export const KEY_SET_FILE = 'keyset.json';
 
-export const KEYS_GENERATE_HELP = `Usage: actiongate keys generate --out DIR [--name NAME] [--purpose policy-bundle|receipt|request|operator]
+export const KEYS_GENERATE_HELP = `Usage: actiongate keys generate --out DIR [--name NAME] [--purpose policy-bundle|receipt|request|operator|gateway]
                                [--valid-from INSTANT] [--valid-until INSTANT]
 
 Generates an Ed25519 signing key:
@@ -27,7 +27,10 @@ Options:
                           an agent's key for signing its requests (submit --key); list its
                           keyId and publicKey under the actor in policies/principals.json;
                           operator: a named operator's key for approvals and break-glass
-                          overrides (listed with "purpose": "operator" and the operator's groups)
+                          overrides (listed with "purpose": "operator" and the operator's groups);
+                          gateway: the key of a front door (actiongate serve) attesting the
+                          callers it authenticated (listed with "purpose": "gateway" under its
+                          own service principal, named in each agent's "attestedBy")
   --valid-from INSTANT    ISO 8601 instant before which verifiers refuse the key
   --valid-until INSTANT   ISO 8601 instant from which verifiers refuse the key
 
@@ -78,8 +81,8 @@ export async function keysGenerateCommand(_config: ActionGateConfig, args: strin
   io.out(`purpose      ${purpose}`);
   io.out(`private key  ${keyPath} (mode 0600: keep it secret, back it up)`);
   io.out(`key set      ${keySetPath} (${next.keys.length} ${next.keys.length === 1 ? 'key' : 'keys'})`);
-  if (purpose === 'request' || purpose === 'operator') {
-    const whose = purpose === 'request' ? "the actor's" : "the operator's";
+  if (purpose === 'request' || purpose === 'operator' || purpose === 'gateway') {
+    const whose = purpose === 'request' ? "the actor's" : purpose === 'operator' ? "the operator's" : "the gateway's service principal's";
     io.out(`principals   add to ${whose} "keys" in policies/principals.json: ${JSON.stringify({ keyId: key.keyId, publicKey: key.publicKey, purpose })}`);
   }
   return 0;
