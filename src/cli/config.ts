@@ -27,6 +27,10 @@ export interface ActionGateConfig {
   receiptSigningKey?: string;
   /** The worker's HTTP port for /healthz and /readyz (ACTIONGATE_HTTP_PORT, as given); off when unset. */
   httpPort?: string;
+  /** `actiongate serve`: its configuration file (ACTIONGATE_API_CONFIG). */
+  apiConfig?: string;
+  /** `actiongate serve`: its port (ACTIONGATE_API_PORT, as given). */
+  apiPort?: string;
 }
 
 export const ENVIRONMENT_HELP = `Environment:
@@ -58,7 +62,9 @@ export const ENVIRONMENT_HELP = `Environment:
   ACTIONGATE_BUNDLE_SIGNING_KEY  private key file \`policy build\` signs with when --key is not given
   ACTIONGATE_BUNDLE_KEYS         key set file (JSON) of the public keys trusted to sign policy bundles
   ACTIONGATE_RECEIPT_KEY         private key file the worker signs receipts with (signed, hash-chained log)
-  ACTIONGATE_HTTP_PORT           port of the worker's /healthz and /readyz (off when unset)`;
+  ACTIONGATE_HTTP_PORT           port of the worker's /healthz and /readyz (off when unset)
+  ACTIONGATE_API_CONFIG          configuration file of \`actiongate serve\` (authentication, gateway key, limits)
+  ACTIONGATE_API_PORT            port of \`actiongate serve\` (default 8080)`;
 
 /** Groups of variables, for {@link environmentHelp}. */
 export const ENVIRONMENT_GROUPS = {
@@ -105,6 +111,8 @@ export function resolveConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
     bundleKeys: optionalPath(env.ACTIONGATE_BUNDLE_KEYS, cwd),
     receiptSigningKey: optionalPath(env.ACTIONGATE_RECEIPT_KEY, cwd),
     httpPort: nonEmpty(env.ACTIONGATE_HTTP_PORT),
+    apiConfig: nonEmpty(env.ACTIONGATE_API_CONFIG),
+    apiPort: nonEmpty(env.ACTIONGATE_API_PORT),
   };
 }
 

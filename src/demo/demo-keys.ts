@@ -18,6 +18,7 @@ export const DEMO_PRINCIPALS = [
   'agent-deployer',
   'agent-sre',
   'agent-support',
+  'actiongate-http',
   'alice',
   'bob',
   'carol',

@@ -21,6 +21,9 @@ export interface TestCertificates {
   /** A client certificate issued by the other CA: the proxy does not trust it. */
   strangerCertPath: string;
   strangerKeyPath: string;
+  /** A client certificate of the CA naming the principal agent-42 (SAN URI urn:actiongate:principal:agent-42). */
+  agentCertPath: string;
+  agentKeyPath: string;
 }
 
 /** True when the openssl CLI runs here (it makes the certificates). */
@@ -52,6 +55,7 @@ export async function makeCertificates(dir: string): Promise<TestCertificates> {
   await issue('server', 'ca', 'localhost', `${endEntity}extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n`);
   await issue('client', 'ca', 'actiongate-worker', `${endEntity}extendedKeyUsage=clientAuth\n`);
   await issue('stranger', 'other-ca', 'stranger', `${endEntity}extendedKeyUsage=clientAuth\n`);
+  await issue('agent', 'ca', 'agent-42 test client', `${endEntity}extendedKeyUsage=clientAuth\nsubjectAltName=URI:urn:actiongate:principal:agent-42\n`);
   return {
     dir,
     caPath: path('ca.pem'),
@@ -62,6 +66,8 @@ export async function makeCertificates(dir: string): Promise<TestCertificates> {
     clientKeyPath: path('client.key'),
     strangerCertPath: path('stranger.pem'),
     strangerKeyPath: path('stranger.key'),
+    agentCertPath: path('agent.pem'),
+    agentKeyPath: path('agent.key'),
   };
 }
 
