@@ -43,6 +43,8 @@ const DOCKERFILE = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
 const NON_WORKER_VARIABLES: Record<string, string> = {
   ACTIONGATE_DATA_DIR: 'actiongate start',
   ACTIONGATE_BUNDLE_SIGNING_KEY: 'policy build',
+  ACTIONGATE_API_CONFIG: 'actiongate serve',
+  ACTIONGATE_API_PORT: 'actiongate serve',
 };
 const START_ONLY_VARIABLES = Object.keys(NON_WORKER_VARIABLES);
 
@@ -219,7 +221,7 @@ function runtimeSpecifiers(file: string): string[] {
 describe('when docker-compose.yml is read', () => {
   it('has Postgres, the Temporal schema and namespace jobs, the server, the UI, the migrate and policies jobs and the worker', () => {
     expect(Object.keys(SERVICES).sort()).toEqual(
-      ['actiongate-migrate', 'actiongate-policies', 'actiongate-worker', 'postgres', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui'].sort(),
+      ['actiongate-api', 'actiongate-migrate', 'actiongate-policies', 'actiongate-worker', 'postgres', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui'].sort(),
     );
   });
 
@@ -249,7 +251,7 @@ describe('when docker-compose.yml is read', () => {
     expect(version(service('temporal-namespace').image)).toBe(version(service('temporal').image));
   });
 
-  it('publishes only the UI (8080) and the Temporal frontend (7233), on loopback; Postgres stays internal', () => {
+  it('publishes only the UI (8080), the Temporal frontend (7233) and the HTTP API (8000), on loopback; Postgres stays internal', () => {
     const publishedPorts = Object.fromEntries(
       Object.entries(SERVICES)
         .filter(([, svc]) => (svc.ports ?? []).length > 0)
@@ -258,6 +260,7 @@ describe('when docker-compose.yml is read', () => {
     expect(publishedPorts).toEqual({
       'temporal-ui': [{ hostIp: '127.0.0.1', published: 8080, target: 8080 }],
       temporal: [{ hostIp: '127.0.0.1', published: 7233, target: 7233 }],
+      'actiongate-api': [{ hostIp: '127.0.0.1', published: 8000, target: 8080 }],
     });
   });
 
@@ -329,7 +332,8 @@ describe('when docker-compose.yml is read', () => {
     const used = (name: string) => (service(name).secrets ?? []).map((s) => (typeof s === 'string' ? s : s.source)).sort();
     expect(used('actiongate-worker')).toEqual(['actiongate_bundle_keys', 'actiongate_receipt_key']);
     expect(used('actiongate-policies')).toEqual(['actiongate_bundle_keys', 'actiongate_bundle_signing_key']);
-    for (const name of Object.keys(SERVICES).filter((n) => !['actiongate-worker', 'actiongate-policies'].includes(n))) expect(used(name), name).toEqual([]);
+    expect(used('actiongate-api')).toEqual(['actiongate_api_config', 'actiongate_bundle_keys', 'actiongate_gateway_key', 'actiongate_receipt_keys']);
+    for (const name of Object.keys(SERVICES).filter((n) => !['actiongate-worker', 'actiongate-policies', 'actiongate-api'].includes(n))) expect(used(name), name).toEqual([]);
     const env = environment(service('actiongate-worker'));
     expect(env.ACTIONGATE_RECEIPT_KEY).toBe('/run/secrets/actiongate_receipt_key');
     expect(env.ACTIONGATE_BUNDLE_KEYS).toBe('/run/secrets/actiongate_bundle_keys');
