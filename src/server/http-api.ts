@@ -77,7 +77,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     requestTimeout: (limits.maxWaitSeconds + 30) * 1_000,
     connectionTimeout: (limits.maxWaitSeconds + 30) * 1_000,
     keepAliveTimeout: 5_000,
-    maxParamLength: 300,
+    routerOptions: { maxParamLength: 300 },
     return503OnClosing: true,
     logger: false,
   }) as unknown as FastifyInstance;

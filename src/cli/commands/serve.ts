@@ -1,12 +1,11 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createApiServer } from '../../server/http-api.js';
-import { hashApiKey } from '../../server/authenticate.js';
-import { loadApiConfig } from '../../server/api-config.js';
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
 import { environmentHelp, type ActionGateConfig } from '../config.js';
-import { connectClient, connectDatabase } from '../connect.js';
 import { parseCommandArgs } from '../parse-command-args.js';
+
+// The server, Temporal client and pg are loaded when the server starts: `serve --help` loads none.
 
 export const SERVE_HELP = `Usage: actiongate serve [--config FILE] [--port N] [--host HOST]
        actiongate serve --hash-api-key < KEYFILE
@@ -49,7 +48,8 @@ export async function serveCommand(config: ActionGateConfig, args: string[], io:
     for await (const chunk of io.stdin) chunks.push(Buffer.from(chunk as Buffer));
     const key = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
     if (key.length < 24) throw new CliError('USAGE', '--hash-api-key: the key on standard input must be at least 24 characters');
-    io.out(hashApiKey(key));
+    // The same hash as the server's hashApiKey (src/server/authenticate.ts), without loading the server.
+    io.out(createHash('sha256').update(key, 'utf8').digest('hex'));
     return 0;
   }
   const file = (values.config as string | undefined) ?? config.apiConfig;
@@ -58,9 +58,15 @@ export async function serveCommand(config: ActionGateConfig, args: string[], io:
   const port = Number(portText);
   if (!/^\d{1,5}$/.test(portText) || port > 65_535) throw new CliError('USAGE', `--port ${JSON.stringify(portText)}: a port number, 0 to 65535`);
   const host = (values.host as string | undefined) ?? '127.0.0.1';
-  const loaded = await loadApiConfig(file);
+  const { ApiConfigError, loadApiConfig } = await import('../../server/api-config.js');
+  const loaded = await loadApiConfig(file).catch((error: unknown) => {
+    // A bad configuration is the operator's input: exit 2, naming the field.
+    throw error instanceof ApiConfigError ? new CliError('INVALID_INPUT', error.message) : error;
+  });
   if (!config.databaseUrl) throw new CliError('USAGE', 'serve needs DATABASE_URL: it reads receipts (never writes)');
 
+  const { connectClient, connectDatabase } = await import('../connect.js');
+  const { createApiServer } = await import('../../server/http-api.js');
   const { client, connection } = await connectClient(config);
   const pool = await connectDatabase(config);
   const app = await createApiServer({ loaded, client, taskQueue: config.taskQueue, pool, log: (line) => io.log(line) });
