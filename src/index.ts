@@ -71,7 +71,9 @@ export { MAX_RESPONSE_BYTES, httpConnector, type HttpConnectorOptions, type Http
 
 // Client and worker
 export { ActionGateClient, WORKFLOW_EXECUTION_TIMEOUT, type SubmitOptions, type SubmittedAction } from './client/actiongate-client.js';
-export { ClientError } from './client/client-error.js';
+export { ClientError, type ClientErrorCode } from './client/client-error.js';
+export { ActionGateHttpClient, type HttpClientOptions, type HttpSubmitOptions } from './client/http-client.js';
+export type { ActionState, ActionStatus, HttpProblem, ReceiptRecord } from './client/http-responses.js';
 export { createActionGateWorker, type ActionGateWorkerOptions } from './worker/actiongate-worker.js';
 export { ensureSearchAttributes } from './temporal/search-attributes.js';
 export { ActionGateError } from './errors.js';

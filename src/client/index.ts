@@ -1,8 +1,11 @@
-// `actiongate/client`: submit actions to an ActionGate deployment. The request contract, the
-// client, its errors and request signing; no worker, no native module, no Postgres, no Cedar.
+// `actiongate/client`: submit actions to an ActionGate deployment, through Temporal (ActionGateClient)
+// or the HTTP API (ActionGateHttpClient). The request contract, the clients, their errors and request
+// signing; no worker, no native module, no Postgres, no Cedar, no HTTP server.
 export { Client, Connection } from '@temporalio/client';
 export { ActionGateClient, WORKFLOW_EXECUTION_TIMEOUT, type SubmitOptions, type SubmittedAction } from './actiongate-client.js';
-export { ClientError } from './client-error.js';
+export { ClientError, type ClientErrorCode } from './client-error.js';
+export { ActionGateHttpClient, type HttpClientOptions, type HttpSubmitOptions } from './http-client.js';
+export type { ActionState, ActionStatus, HttpProblem, ReceiptKind, ReceiptRecord } from './http-responses.js';
 export {
   ActionRequestSchema,
   MAX_REQUEST_BYTES,

@@ -24,6 +24,14 @@ const SURFACE_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 const ACTION_PATTERN = /^[a-z][a-z0-9_.-]{0,99}$/;
 // C0, DEL and C1: invisible in logs and receipts, and a way to forge line breaks in them.
 const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+/**
+ * No U+0000: what JSON Schema can say of {@link unstorableText} (unpaired surrogates it cannot), in
+ * the published schema beside each string the validator checks with it.
+ */
+export const NO_NUL_PATTERN = /^[^\u0000]*$/;
+// Some character that String.prototype.trim keeps: the whitespace it removes, listed (not \s, whose
+// meaning differs between regex engines, and the pattern is published in the JSON Schema).
+const NOT_BLANK = /[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -142,9 +150,12 @@ export const ActionRequestSchema = z
     notAfter: NotAfterSchema.optional(),
     breakGlass: z
       .strictObject({
+        // Checks JSON Schema can state (maxLength, pattern), so the OpenAPI document says them too.
         reason: storableString()
-          .refine((text) => text.trim() !== '', { error: 'must say why (not empty)' })
-          .refine((text) => text.length <= 2_000, { error: 'must be at most 2000 characters' }),
+          .max(2_000, { error: 'must be at most 2000 characters' })
+          .regex(NOT_BLANK, { error: 'must say why (not empty)' })
+          // Never fails here (storableString refused a NUL first, with its message): it puts the rule in the schema.
+          .regex(NO_NUL_PATTERN),
       })
       .optional()
       .describe(

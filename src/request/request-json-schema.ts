@@ -1,7 +1,11 @@
 import { z } from 'zod';
-import { ActionRequestSchema, ContextSchema, JsonValueSchema, RESERVED_CONTEXT_KEY } from './action-request.js';
+import { ActionRequestSchema, ContextSchema, JsonValueSchema, NO_NUL_PATTERN, RESERVED_CONTEXT_KEY } from './action-request.js';
 
 const JSON_VALUE_REF = '#/$defs/JsonValue';
+// What the validator refuses in every string and object key (Postgres cannot store U+0000), stated
+// so that a generator working from the schema (the OpenAPI fuzz test) makes only valid requests.
+const NO_NUL = NO_NUL_PATTERN.source;
+const JSON_KEY = { pattern: NO_NUL, not: { const: '__proto__' } };
 
 /**
  * The JSON Schema (draft 2020-12) of what a caller may send as an ActionRequest, generated from
@@ -23,7 +27,7 @@ export function requestJsonSchema(): Record<string, unknown> {
       if (zodSchema === ContextSchema) {
         replace(jsonSchema, {
           type: 'object',
-          propertyNames: { not: { const: RESERVED_CONTEXT_KEY } },
+          propertyNames: { pattern: NO_NUL, not: { enum: [RESERVED_CONTEXT_KEY, '__proto__'] } },
           additionalProperties: { $ref: JSON_VALUE_REF },
         });
       }
@@ -36,12 +40,12 @@ export function requestJsonSchema(): Record<string, unknown> {
       JsonValue: {
         description: 'Any JSON value: string, finite number, boolean, null, array or object.',
         anyOf: [
-          { type: 'string' },
+          { type: 'string', pattern: NO_NUL },
           { type: 'number' },
           { type: 'boolean' },
           { type: 'null' },
           { type: 'array', items: { $ref: JSON_VALUE_REF } },
-          { type: 'object', additionalProperties: { $ref: JSON_VALUE_REF } },
+          { type: 'object', propertyNames: JSON_KEY, additionalProperties: { $ref: JSON_VALUE_REF } },
         ],
       },
     },

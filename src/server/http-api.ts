@@ -16,6 +16,9 @@ import { RequestError } from '../request/request-error.js';
 import { canonicalJson } from '../request/canonical-json.js';
 import { decisionQuery, SEARCH_ATTRIBUTES, WORKFLOW_TYPE } from '../../workflows/contract.js';
 import type { governedActionWorkflow } from '../../workflows/governed-action.js';
+import type { ActionStatus } from '../client/http-responses.js';
+import type { ReceiptKind } from '../receipt/receipt-body.js';
+import type { Digest } from '../request/digest.js';
 import type { LoadedApiConfig } from './api-config.js';
 import { AuthenticationFailed, createAuthenticator, type Caller } from './authenticate.js';
 import { openApiDocument } from './openapi.js';
@@ -36,15 +39,6 @@ export interface ApiServerOptions {
   log?: (line: string) => void;
 }
 
-/** What a response says about an action (ActionStatus in the OpenAPI document). */
-export interface ActionStatus {
-  idempotencyKey: string;
-  state: 'pending' | 'waiting_for_operators' | 'dispatching' | 'refused' | 'completed' | 'failed';
-  decision: ActionDecision | null;
-  result: ActionResult | null;
-  receipts: Array<{ receiptId: string; kind: string; recordedAt: string }>;
-  links: { self: string; receipts: string[] };
-}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -87,15 +81,13 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((error: unknown, req, reply) => {
+    // A method no route has (QUERY, ...) may fail Fastify's own checks before routing: it is still a 405/404.
+    if ((error as { code?: string }).code === 'FST_ERR_ROUTE_MISSING_CONTENT_TYPE') return sendProblem(reply, req, routeProblem(req));
     const problem = toProblemError(error);
     if (problem.status >= 500) log(`serve: ${req.method} ${req.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     void sendProblem(reply, req, problem);
   });
-  app.setNotFoundHandler((req, reply) => {
-    const allowed = allowedMethods(req.url);
-    if (allowed) return sendProblem(reply, req, new ProblemError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allowed.join(', ')}`, undefined, { Allow: allowed.join(', ') }));
-    return sendProblem(reply, req, new ProblemError(404, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
-  });
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, req, routeProblem(req)));
 
   // Who calls: every /v1 route but the public key set needs credentials.
   app.addHook('onRequest', async (req) => {
@@ -282,14 +274,14 @@ async function statusBody(
   };
 }
 
-async function receiptsOf(pool: pg.Pool, key: string): Promise<Array<{ receiptId: string; kind: string; recordedAt: string; actorId: string }>> {
+async function receiptsOf(pool: pg.Pool, key: string): Promise<Array<{ receiptId: Digest; kind: ReceiptKind; recordedAt: string; actorId: string }>> {
   const { rows } = await pool
     .query<{ receipt_id: string; kind: string; recorded_at: Date; actor_id: string }>(
       'SELECT receipt_id, kind, recorded_at, actor_id FROM receipts WHERE idempotency_key = $1 ORDER BY seq',
       [key],
     )
     .catch(storeUnavailable);
-  return rows.map((row) => ({ receiptId: row.receipt_id, kind: row.kind, recordedAt: row.recorded_at.toISOString(), actorId: row.actor_id }));
+  return rows.map((row) => ({ receiptId: row.receipt_id as Digest, kind: row.kind as ReceiptKind, recordedAt: row.recorded_at.toISOString(), actorId: row.actor_id }));
 }
 
 /** The action of a key as Temporal and the receipts tell it, with its actor; undefined when neither knows it. */
@@ -327,6 +319,13 @@ async function actionStatus(client: Client, pool: pg.Pool, key: string): Promise
     state = receipts.some((r) => r.kind === 'outcome') ? 'completed' : 'pending';
   }
   return { owner, body: await statusBody(pool, key, state, decision, result) };
+}
+
+/** 405 with Allow for a known path asked with another method; 404 for an unknown path. */
+function routeProblem(req: FastifyRequest): ProblemError {
+  const allowed = allowedMethods(req.url);
+  if (allowed) return new ProblemError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${allowed.join(', ')}`, undefined, { Allow: allowed.join(', ') });
+  return new ProblemError(404, 'NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
 }
 
 function allowedMethods(url: string): string[] | undefined {

@@ -1,5 +1,5 @@
 // The OpenAPI 3.1 document of the HTTP API, generated from the zod schemas the server parses and
-// answers with (src/request/action-request.ts, src/server/api-schemas.ts): one source for both.
+// answers with (src/request/action-request.ts, src/api/api-schemas.ts): one source for both.
 import { z } from 'zod';
 import { requestJsonSchema } from '../request/request-json-schema.js';
 import { MAX_REQUEST_BYTES } from '../request/action-request.js';
@@ -12,7 +12,7 @@ import {
   ProblemSchema,
   ReadinessSchema,
   ReceiptResponseSchema,
-} from './api-schemas.js';
+} from '../api/api-schemas.js';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 
@@ -103,7 +103,7 @@ export function openApiDocument(): Record<string, unknown> {
               required: false,
               description:
                 'wait=N (seconds, bounded by the server): wait up to N s for the end (200 with the result); respond-async: do not wait for dispatch (202 with the decision).',
-              schema: { type: 'string', maxLength: 200 },
+              schema: { type: 'string' },
             },
             {
               name: 'ActionGate-Signature',
@@ -111,7 +111,7 @@ export function openApiDocument(): Record<string, unknown> {
               required: false,
               description:
                 "The agent's own request signature: keyId=ed25519:<32 hex>; sig=<base64url>. Without it, the server attests the caller it authenticated with its gateway key (when configured).",
-              schema: { type: 'string', maxLength: 300 },
+              schema: { type: 'string', maxLength: 300, pattern: '^keyId=ed25519:[0-9a-f]{32}; ?sig=[A-Za-z0-9_-]{85}[AQgw]$' },
             },
           ],
           requestBody: {

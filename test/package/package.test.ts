@@ -71,17 +71,18 @@ describe('when the packed package is installed in another project', () => {
 
   it('imports actiongate/client and actiongate/verify from plain JavaScript without the optional dependencies; the client loads no worker, Cedar or pg', async () => {
     const out = await node(`
-      import { ActionGateClient, parseActionRequest, ClientError, RequestError } from 'actiongate/client';
+      import { ActionGateClient, ActionGateHttpClient, parseActionRequest, ClientError, RequestError } from 'actiongate/client';
       import { verifyLog } from 'actiongate/verify';
-      console.log([typeof ActionGateClient, typeof parseActionRequest, typeof ClientError, typeof RequestError, typeof verifyLog].join(' '));
+      console.log([typeof ActionGateClient, typeof ActionGateHttpClient, typeof parseActionRequest, typeof ClientError, typeof RequestError, typeof verifyLog].join(' '));
     `);
-    expect(out.split('\n')).toEqual(['function function function function function', '']);
+    expect(out.split('\n')).toEqual(['function function function function function function', '']);
 
     const trace = join(consumer, 'trace.txt');
     await node(`import 'actiongate/client';`, { NODE_OPTIONS: `--import=${TRACE_HOOK}`, MODULE_TRACE_FILE: trace });
     const loaded = await readFile(trace, 'utf8');
     expect(loaded).toMatch(/node_modules\/actiongate\/dist\/src\/client\/index\.js/);
-    for (const heavy of ['@temporalio/worker', '@cedar-policy/cedar-wasm', 'pg']) expect(loaded).not.toContain(`/node_modules/${heavy}/`);
+    // Nor the HTTP server's packages: the HTTP client is fetch alone.
+    for (const heavy of ['@temporalio/worker', '@cedar-policy/cedar-wasm', 'pg', 'fastify', 'jose', '@modelcontextprotocol/sdk']) expect(loaded).not.toContain(`/node_modules/${heavy}/`);
   });
 
   it('type-checks a strict NodeNext TypeScript file against actiongate/client and actiongate/verify', async () => {
@@ -105,13 +106,17 @@ describe('when the packed package is installed in another project', () => {
     );
     await writeFile(
       join(consumer, 'consumer.ts'),
-      `import { ActionGateClient, Client, Connection, parseActionRequest, type ActionRequest, type ActionResult } from 'actiongate/client';
+      `import { ActionGateClient, ActionGateHttpClient, Client, Connection, parseActionRequest, type ActionRequest, type ActionResult, type ActionStatus } from 'actiongate/client';
 import { verifyLog, type LogVerification } from 'actiongate/verify';
 
 export async function submit(address: string, request: ActionRequest): Promise<ActionResult> {
   const connection = await Connection.connect({ address });
   const gate = new ActionGateClient({ client: new Client({ connection }), taskQueue: 'actiongate' });
   return gate.execute(parseActionRequest(request));
+}
+export async function submitOverHttp(request: ActionRequest): Promise<[ActionResult, ActionStatus | undefined]> {
+  const gate = new ActionGateHttpClient({ baseUrl: 'https://actiongate.example', token: () => 'a-token' });
+  return [await gate.execute(request, { wait: 5 }), await gate.status(request.idempotencyKey)];
 }
 export type Verification = LogVerification;
 export const verify: typeof verifyLog = verifyLog;

@@ -288,6 +288,10 @@ describe('the rest of the surface', () => {
     const wrong = await call('/v1/actions', { method: 'GET', token: await stack.token('agent-42') });
     expectProblem(wrong, 405, 'METHOD_NOT_ALLOWED');
     expect(wrong.headers.get('allow')).toBe('POST');
+    // A method no route has, without a body type (Fastify checks that before routing): still 405.
+    const query = await call('/v1/keys', { method: 'QUERY' });
+    expectProblem(query, 405, 'METHOD_NOT_ALLOWED');
+    expect(query.headers.get('allow')).toBe('GET, HEAD');
     expectProblem(await call('/nothing-here'), 404, 'NOT_FOUND');
   });
 
