@@ -64,7 +64,7 @@ export const ENVIRONMENT_HELP = `Environment:
   ACTIONGATE_RECEIPT_KEY         private key file the worker signs receipts with (signed, hash-chained log)
   ACTIONGATE_HTTP_PORT           port of the worker's /healthz and /readyz (off when unset)
   ACTIONGATE_API_CONFIG          configuration file of \`actiongate serve\` (authentication, gateway key, limits)
-  ACTIONGATE_API_PORT            port of \`actiongate serve\` (default 8080)`;
+  ACTIONGATE_API_PORT            port of \`actiongate serve\` and of the HTTP API of \`actiongate start\` (default 8080)`;
 
 /** Groups of variables, for {@link environmentHelp}. */
 export const ENVIRONMENT_GROUPS = {

@@ -58,3 +58,9 @@ function demoPrivateKeyPem(principalId: string): string {
   const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
   return key.export({ format: 'pem', type: 'pkcs8' }).toString();
 }
+
+/**
+ * DEMO ONLY: the API key `npm start` gives agent-42 on its HTTP API (public: anyone can read it
+ * here). A deployment stores only the SHA-256 of its own keys (docs/API.md, "Authentication").
+ */
+export const DEMO_API_KEY = 'agk_demo_agent-42_public_never_in_production';

@@ -2,8 +2,11 @@ import type { ApprovalVerdict } from '../identity/operator-approval.js';
 import type { Outcome } from '../policy/decision.js';
 import type { ActionRequest } from '../request/action-request.js';
 
-/** Which worker a step goes to: the normal gate, or one whose policy store hangs on purpose. */
-export type DemoGate = 'normal' | 'slow';
+/**
+ * Which way a step goes in: the normal gate, one whose policy store hangs on purpose, or the HTTP
+ * API (`actiongate serve`) in front of the normal gate, as an agent without Temporal credentials.
+ */
+export type DemoGate = 'normal' | 'slow' | 'http';
 
 export interface DemoStep {
   title: string;
@@ -15,7 +18,8 @@ export interface DemoStep {
   repeatOf?: number;
   /**
    * Whose demo key signs the request: the actor's own by default; another principal's to show a
-   * forged request (SILENCE, bad_signature).
+   * forged request (SILENCE, bad_signature). Steps through the HTTP API are not signed by the agent:
+   * the API authenticates it (an API key) and attests it with its gateway key.
    */
   signedBy?: string;
   /**
@@ -157,6 +161,14 @@ export function demoScenario(runId: string): DemoStep[] {
         answers: [{ operatorId: 'sam', verdict: 'override', reason: 'INC-7 on-call: rollback to r41 approved, ticket to follow' }],
         expected: 'PERMIT',
       },
+    },
+    {
+      // An agent with an API key and no Temporal credentials or signing key: the HTTP API checks that
+      // the key's principal is the actor and attests it with its gateway key (actiongate-http).
+      title: 'payment of 80.00 EUR over the HTTP API',
+      gate: 'http',
+      request: payment('payment-over-http', 8_000),
+      expected: 'PERMIT',
     },
   ];
 }

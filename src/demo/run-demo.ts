@@ -1,4 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import type { ActionGateHttpClient } from '../client/http-client.js';
 import type { ActionGateClient } from '../client/actiongate-client.js';
 import { demoSigner } from './demo-keys.js';
 import type { ActionDecision, ActionResult } from '../action/action-result.js';
@@ -47,7 +48,7 @@ export interface DemoOperatorsReport {
 }
 
 export interface DemoDeps {
-  gates: Record<DemoGate, ActionGateClient>;
+  gates: Record<Exclude<DemoGate, 'http'>, ActionGateClient> & { http?: Pick<ActionGateHttpClient, 'submit'> };
   /** How many calls the external system has received for a key so far. */
   callsFor(idempotencyKey: string): number;
   progress?: (line: string) => void;
@@ -68,10 +69,15 @@ export async function runDemo(steps: DemoStep[], deps: DemoDeps): Promise<DemoRo
     const before = deps.callsFor(step.request.idempotencyKey);
     const say = (line: string) => deps.progress?.(`[${index + 1}/${steps.length}] ${line}`);
     say(`${step.title} ...`);
-    const gate = deps.gates[step.gate];
+    const gate = deps.gates[step.gate === 'slow' ? 'slow' : 'normal'];
+    const http = deps.gates.http;
+    if (step.gate === 'http' && !http) throw new Error(`step ${index + 1} goes through the HTTP API, which is not running`);
     const started = performance.now();
-    // Each agent signs with its own key (demo keys: src/demo/demo-keys.ts).
-    const submitted = await gate.submit(step.request, { signer: demoSigner(step.signedBy ?? step.request.actor.id) });
+    // Each agent signs with its own key (demo keys: src/demo/demo-keys.ts); over HTTP the API attests it.
+    const submitted =
+      step.gate === 'http' && http
+        ? await http.submit(step.request, { wait: 10 })
+        : await gate.submit(step.request, { signer: demoSigner(step.signedBy ?? step.request.actor.id) });
     const decidedAt = performance.now();
     const decisionMs = decidedAt - started;
     let result: ActionResult | undefined;

@@ -6,11 +6,17 @@ import { DefaultLogger, Runtime, makeTelemetryFilterString, type Worker } from '
 import { ActionGateClient } from '../../client/actiongate-client.js';
 import { ConnectorRegistry, defineConnector } from '../../connectors/connector.js';
 import { httpConnector } from '../../connectors/http-connector.js';
+import { DEMO_API_KEY, demoPrivateKeyFile } from '../../demo/demo-keys.js';
 import { demoScenario } from '../../demo/demo-scenario.js';
+import { ActionGateHttpClient } from '../../client/http-client.js';
+import { resolveApiConfig } from '../../server/api-config.js';
+import { hashApiKey } from '../../server/authenticate.js';
+import { createApiServer } from '../../server/http-api.js';
 import { renderDemoTable } from '../../demo/demo-table.js';
 import { startRecordingHttpServer } from '../../demo/recording-http-server.js';
 import { runDemo } from '../../demo/run-demo.js';
 import { slowPolicySource } from '../../demo/slow-policy-source.js';
+import { isPortFree } from '../../devstack/free-port.js';
 import { startLocalStack } from '../../devstack/local-stack.js';
 import { loadStaticPolicySource } from '../../policy/policy-source.js';
 import { generatePrivateKeyFile, readPrivateKeyFile, writePrivateKeyFile } from '../../keys/private-key-file.js';
@@ -113,6 +119,8 @@ export async function startCommand(
     io.log(`worker polling task queue ${config.taskQueue} (and ${slowQueue} for the demo's slow gate), ready after ${elapsed()}`);
 
     const client = new Client({ connection, namespace: stack.namespace });
+    const api = await startDemoApi(config, { client, pool, keySetPath: receipts.keySetPath, log: io.log });
+    cleanups.push(() => api.close());
     const runId = `demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}`;
     const steps = demoScenario(runId);
     io.out(`\nDemo ${runId}: ${steps.length} governed actions\n`);
@@ -120,6 +128,7 @@ export async function startCommand(
       gates: {
         normal: new ActionGateClient({ client, taskQueue: config.taskQueue }),
         slow: new ActionGateClient({ client, taskQueue: slowQueue }),
+        http: new ActionGateHttpClient({ baseUrl: api.url, apiKey: DEMO_API_KEY }),
       },
       callsFor: (key) => sink.callsFor(key).length,
       progress: (line) => io.log(line),
@@ -152,6 +161,9 @@ export async function startCommand(
 
     io.out(`\nActionGate is running. Submit your own actions from another terminal:
   TEMPORAL_ADDRESS=${stack.temporalAddress} npx actiongate submit request.json
+or over the HTTP API (OpenAPI: ${api.url}/openapi.json), as agent-42 with the demo API key:
+  curl -sS ${api.url}/v1/actions -H 'Authorization: Bearer ${DEMO_API_KEY}' -H 'Content-Type: application/json' \\
+    -H 'Idempotency-Key: example-payment-0001' -H 'Prefer: wait=10' --data @examples/payments-transfer.json
 Dispatches go to the demo external system. Ctrl-C stops everything.`);
     await running; // the Temporal runtime shuts the workers down on SIGINT/SIGTERM
     io.log('stopping');
@@ -159,6 +171,39 @@ Dispatches go to the demo external system. Ctrl-C stops everything.`);
   } finally {
     await cleanup();
   }
+}
+
+/**
+ * The demo's HTTP API, in front of the normal gate: agent-42 authenticates with the public demo API
+ * key, and the API attests it with the demo gateway key (actiongate-http in the sample principals).
+ * On ACTIONGATE_API_PORT (default 8080), or any free port when that one is taken. Development only.
+ */
+async function startDemoApi(
+  config: ActionGateConfig,
+  deps: { client: Client; pool: Awaited<ReturnType<typeof connectDatabase>>; keySetPath: string; log: (line: string) => void },
+): Promise<{ url: string; close: () => Promise<unknown> }> {
+  const dir = join(config.dataDir, 'keys');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const gatewayKey = join(dir, 'gateway.key.json');
+  if (!existsSync(gatewayKey)) await writePrivateKeyFile(gatewayKey, demoPrivateKeyFile('actiongate-http'));
+  const loaded = await resolveApiConfig(
+    {
+      auth: { apiKeys: [{ principal: 'agent-42', sha256: hashApiKey(DEMO_API_KEY) }] },
+      gateway: { id: 'actiongate-http', key: gatewayKey },
+      keySets: [deps.keySetPath],
+    },
+    dir,
+    'the demo API configuration',
+  );
+  const app = await createApiServer({ loaded, client: deps.client, taskQueue: config.taskQueue, pool: deps.pool, log: () => {} });
+  const wanted = Number(config.apiPort ?? '8080');
+  const free = Number.isInteger(wanted) && wanted > 0 && wanted < 65_536 && (await isPortFree(wanted));
+  if (!free) deps.log(`port ${config.apiPort ?? '8080'} is taken or not a port: the HTTP API listens on another one`);
+  await app.listen({ port: free ? wanted : 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : wanted}`;
+  deps.log(`HTTP API on ${url} (demo API key of agent-42: ${DEMO_API_KEY})`);
+  return { url, close: () => app.close() };
 }
 
 /**
