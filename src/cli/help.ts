@@ -13,6 +13,7 @@ Commands:
   start [--once]      start Temporal, Postgres and a worker on this machine and run a demo
   worker              run a worker (workflow + authorize, receipt and dispatch activities)
   submit [FILE|-]     submit one ActionRequest and print the result as JSON (--fail-on-refusal: exit 3 unless carried out)
+  serve               the HTTP API for agents (POST /v1/actions, OpenAPI at /openapi.json), with authentication
   db migrate          apply the database migrations
   policy <sub>        policy sets and bundles: test, build, publish, activate, list, show, diff
   keys <sub>          signing keys: generate, export
@@ -23,6 +24,7 @@ Commands:
   approve KEY         sign an operator's approval of a step-up and send it (--operator, --key, --reason)
   reject KEY          sign an operator's rejection of a step-up or break-glass: the action ends DENY
   break-glass KEY     sign an operator's override of a policy DENY whose request asked for break-glass
+  mcp --config FILE   an MCP gateway (stdio, or Streamable HTTP with --http PORT) whose tool calls are governed actions
 
 Run \`actiongate <command> --help\` for a command's options.
 
@@ -41,13 +43,15 @@ unknown surface, a duplicate, a payment signed with another agent's key (SILENCE
 an agent claiming to be a human (SILENCE unknown_actor), and a payment through a gate whose
 policy store hangs (DENY gate_timeout), a payment to a new payee that waits for approval
 (STEP_UP, approved by the demo operators olivia and omar), and a production change without a
-ticket overridden by break-glass (DENY, overridden by sam), then prints a table, the receipts of
-the operator steps and the Temporal UI link. It then keeps running until Ctrl-C.
+ticket overridden by break-glass (DENY, overridden by sam), and a payment over the HTTP API (an
+agent with the demo API key, attested by the demo gateway key), then prints a table, the receipts
+of the operator steps and the Temporal UI link. It then keeps running until Ctrl-C, with the HTTP
+API on 127.0.0.1:ACTIONGATE_API_PORT (default 8080; another free port when that one is taken).
 
 Options:
   --once   run the demo, shut down and exit (0 when every outcome was the expected one)
 
-${environmentHelp(['temporal', 'database', 'ACTIONGATE_TASK_QUEUE', 'ACTIONGATE_POLICIES', 'ACTIONGATE_DATA_DIR'])}`;
+${environmentHelp(['temporal', 'database', 'ACTIONGATE_TASK_QUEUE', 'ACTIONGATE_POLICIES', 'ACTIONGATE_DATA_DIR', 'ACTIONGATE_API_PORT'])}`;
 
 export const WORKER_HELP = `Usage: actiongate worker
 
@@ -119,3 +123,34 @@ Options:
                  actiongate-migrate job does); ROLE must exist.
 
 ${environmentHelp(['database'])}`;
+
+export const MCP_HELP = `Usage: actiongate mcp --config FILE [--http PORT [--host HOST]]
+
+Runs an MCP server (the MCP gateway) in front of upstream MCP servers. It offers the tools FILE
+names, as their upstreams list them; every tools/call becomes a governed action of FILE's actor,
+signed with its key: surface and action from FILE, target and context taken from the arguments
+by FILE's mapping, the arguments as the payload, the idempotency key from an argument FILE names
+or derived from the call (the same call gets the same key, so a repeat is answered from the
+first and never carried out twice). Only a PERMIT reaches the upstream tool, through the
+worker's MCP connector for the surface (surfaces.json: "connector": {"kind": "mcp", ...}); the
+tool's answer comes back as the call's result. DENY, SILENCE, a STEP_UP still waiting and a tool
+that failed come back as a tool error (isError) saying the outcome, the reasons, the receipt ids
+and the idempotency key. The format of FILE and what a model sees: docs/API-MCP.md.
+
+Over stdio (the default) it serves until standard input ends; standard output carries MCP only,
+messages go to standard error. With --http it serves Streamable HTTP at http://HOST:PORT/mcp
+(stateless) until SIGINT or SIGTERM. It has no authentication: whoever reaches it acts as FILE's
+actor. On a loopback host it refuses requests whose Host is not its own (DNS rebinding), and on
+any host requests from a browser page (an Origin other than its own).
+
+Options:
+  --config FILE   the gateway's configuration (JSON; every bad field is named, exit 2). Its
+                  "key" is read at start (relative to FILE), and so are the upstreams' header
+                  secrets ({ "env": ... } or { "file": ... }; a missing one: exit 1)
+  --http PORT     serve Streamable HTTP on PORT instead of stdio (0 picks a free port; the URL
+                  is printed on standard error)
+  --host HOST     the address --http listens on (default 127.0.0.1)
+
+Exit status: 0 when stopped, 2 for a usage error or an invalid FILE or key file, 1 otherwise.
+
+${environmentHelp(['temporal', 'ACTIONGATE_TASK_QUEUE'])}`;

@@ -5,6 +5,7 @@ import { CliError } from './cli-error.js';
 import { resolveConfig } from './config.js';
 import type { CommandIo } from './command-io.js';
 import { DB_MIGRATE_HELP, MAIN_HELP, START_HELP, SUBMIT_HELP, WORKER_HELP } from './help.js';
+import { MCP_HELP } from './help.js';
 
 // Each command's module is imported when that command runs, never before: `actiongate --help`,
 // `actiongate <command> --help` and `actiongate verify` load no Temporal worker, Cedar or pg
@@ -78,6 +79,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     case 'reject':
     case 'break-glass':
       return (await import('./commands/approve.js')).operatorVerdictCommand(command, config, groupArgs(argv, command, help), io);
+    case 'mcp':
+      if (help) return printHelp(MCP_HELP);
+      // Parses its own options strictly (--config, --http, --host): an unknown one is exit 2.
+      return (await import('./commands/mcp.js')).mcpCommand(config, groupArgs(argv, command, help), io);
+    case 'serve':
+      return (await import('./commands/serve.js')).serveCommand(config, groupArgs(argv, command, help), { ...io, stdin: process.stdin });
     default:
       // Even with --help: printing the global help and exit 0 would tell a script the command exists.
       throw new CliError('USAGE', `unknown command ${JSON.stringify(command)}; run actiongate --help`);

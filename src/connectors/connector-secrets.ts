@@ -32,7 +32,13 @@ const MAX_SECRET_BYTES = 8_192;
  *   unreadable or empty, or a value that cannot be sent as a header (a line break, say).
  * @example resolveHeaders('payments', { Authorization: { env: 'PAYMENTS_API_TOKEN', prefix: 'Bearer ' } })
  */
-export function resolveHeaders(surface: string, headers: Readonly<Record<string, HeaderValue>> | undefined, sources: SecretSources = {}): ResolvedHeaders {
+export function resolveHeaders(
+  surface: string,
+  headers: Readonly<Record<string, HeaderValue>> | undefined,
+  sources: SecretSources = {},
+  /** Who the headers belong to, in messages; the MCP gateway names its upstreams (`upstream ledger`). */
+  owner = `surface ${surface}`,
+): ResolvedHeaders {
   const env = sources.env ?? process.env;
   const readFile = sources.readFile ?? readFileSync;
   const resolved: Record<string, string> = {};
@@ -44,7 +50,7 @@ export function resolveHeaders(surface: string, headers: Readonly<Record<string,
     }
     const where = 'env' in value ? `environment variable ${value.env}` : `file ${value.file}`;
     const fail = (problem: string, extra: Record<string, unknown> = {}): never => {
-      throw new ConnectorError('CONNECTOR_SECRET_UNAVAILABLE', `surface ${surface}: header ${name}: ${where} ${problem}`, {
+      throw new ConnectorError('CONNECTOR_SECRET_UNAVAILABLE', `${owner}: header ${name}: ${where} ${problem}`, {
         surface,
         header: name,
         ...('env' in value ? { env: value.env } : { file: value.file }),

@@ -35,11 +35,11 @@ export type HttpConnectorResult =
 export const MAX_RESPONSE_BYTES = 1_048_576;
 
 /** An error answer's excerpt, in UTF-16 code units; its bytes are read with room to spare. */
-const ERROR_EXCERPT_CHARS = 500;
+export const ERROR_EXCERPT_CHARS = 500;
 const ERROR_EXCERPT_BYTES = 4 * ERROR_EXCERPT_CHARS;
 
 // The result is hashed by a recursive encoder: a body nested thousands deep would overflow its stack.
-const MAX_BODY_DEPTH = 64;
+export const MAX_BODY_DEPTH = 64;
 
 /**
  * POSTs the request's payload as JSON with an `Idempotency-Key` header, so the external system can
@@ -117,7 +117,7 @@ export function httpConnector(options: HttpConnectorOptions): ConnectorHandler {
  * The headers as fetch will send them, checked once when the connector is made: a bad name or
  * value is an error naming the header, never quoting the value (fetch's own error would).
  */
-function checkedHeaders(headers: Record<string, string>): Record<string, string> {
+export function checkedHeaders(headers: Record<string, string>): Record<string, string> {
   for (const [name, value] of Object.entries(headers)) {
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
       throw new ConnectorError('CONNECTOR_SECRET_UNAVAILABLE', `header name ${JSON.stringify(name)} is not an RFC 7230 token`, { header: name });
@@ -134,13 +134,13 @@ function redactOrNull(text: string | null, secrets: readonly string[]): string |
 }
 
 /** `text` with every occurrence of a secret replaced by "[redacted]" (longest first). */
-function redact(message: string, secrets: readonly string[]): string {
+export function redact(message: string, secrets: readonly string[]): string {
   let out = message;
   for (const secret of secrets) out = out.split(secret).join('[redacted]');
   return out;
 }
 
-interface FetchFailure {
+export interface FetchFailure {
   /** After "POST <url> ": what happened. */
   message: string;
   details: Record<string, unknown>;
@@ -151,7 +151,7 @@ interface FetchFailure {
  * with code, address and port; an AggregateError of several when a name resolves to several
  * addresses; an undici error with its own code), or from the abort signals.
  */
-function describeFetchFailure(err: unknown, why: { timedOut: boolean; cancelled: boolean; timeoutMs: number }): FetchFailure {
+export function describeFetchFailure(err: unknown, why: { timedOut: boolean; cancelled: boolean; timeoutMs: number }): FetchFailure {
   if (why.timedOut) {
     return { message: `timed out after ${why.timeoutMs} ms (timeoutMs)`, details: { cause: 'TIMEOUT', timeoutMs: why.timeoutMs } };
   }
@@ -250,7 +250,7 @@ function decode(bytes: Uint8Array): string {
 }
 
 /** At most `limit` code units, without splitting a surrogate pair into an unpaired half. */
-function codePointPrefix(text: string, limit: number): string {
+export function codePointPrefix(text: string, limit: number): string {
   const cut = text.slice(0, limit);
   return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
@@ -267,7 +267,7 @@ function parseBody(text: string): unknown {
 }
 
 /** Whether `value` nests at most `limit` arrays/objects deep; iterative, so any depth is safe to ask. */
-function nestsWithin(value: unknown, limit: number): boolean {
+export function nestsWithin(value: unknown, limit: number): boolean {
   const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     if (typeof item.value !== 'object' || item.value === null) continue;

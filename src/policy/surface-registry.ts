@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ActionRequestSchema } from '../request/action-request.js';
 import { PolicyError } from './policy-error.js';
 
 /** Surface names are also folder names and part of preparsed policy-set ids: keep them plain. */
@@ -52,39 +53,81 @@ const HEADER_LITERAL = z.string().max(1024).regex(/^[\x20-\x7E]*$/, { error: 'mu
 
 export const HeaderValueSchema = z.union([HEADER_LITERAL, HeaderSecretRefSchema], { error: HEADER_VALUE_SHAPE });
 
-const HeadersSchema = z.record(z.string(), HeaderValueSchema).superRefine((headers, ctx) => {
-  const seen = new Set<string>();
-  for (const [name, value] of Object.entries(headers)) {
-    const lower = name.toLowerCase();
-    if (!HEADER_NAME_PATTERN.test(name)) {
-      ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid HTTP header name (RFC 7230 token)' });
-    } else if (RESERVED_HEADER_NAMES.includes(lower) || lower.startsWith('x-actiongate-')) {
-      ctx.addIssue({ code: 'custom', path: [name], message: 'is set by the connector itself and cannot be configured' });
-    } else if (seen.has(lower)) {
-      ctx.addIssue({ code: 'custom', path: [name], message: 'is given twice (header names are case-insensitive)' });
-    } else if (typeof value === 'string' && CREDENTIAL_HEADER_PATTERN.test(name)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [name],
-        message: 'looks like a credential: its value must come from { "env": "VAR" } or { "file": "/path" }, never inline',
-      });
+/**
+ * Headers the MCP connector's transport (Streamable HTTP) sets itself, beside {@link RESERVED_HEADER_NAMES}:
+ * configuring one would break the session or the protocol negotiation.
+ */
+export const MCP_RESERVED_HEADER_NAMES: readonly string[] = ['accept', 'mcp-session-id', 'mcp-protocol-version', 'last-event-id'];
+
+/** Extra request headers of a connector: names that are tokens, given once, none of `reserved`; credentials by reference. */
+function headersSchema(reserved: readonly string[]) {
+  return z.record(z.string(), HeaderValueSchema).superRefine((headers, ctx) => {
+    const seen = new Set<string>();
+    for (const [name, value] of Object.entries(headers)) {
+      const lower = name.toLowerCase();
+      if (!HEADER_NAME_PATTERN.test(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid HTTP header name (RFC 7230 token)' });
+      } else if (reserved.includes(lower) || lower.startsWith('x-actiongate-')) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is set by the connector itself and cannot be configured' });
+      } else if (seen.has(lower)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is given twice (header names are case-insensitive)' });
+      } else if (typeof value === 'string' && CREDENTIAL_HEADER_PATTERN.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'looks like a credential: its value must come from { "env": "VAR" } or { "file": "/path" }, never inline',
+        });
+      }
+      seen.add(lower);
     }
-    seen.add(lower);
-  }
-});
+  });
+}
+
+const HeadersSchema = headersSchema(RESERVED_HEADER_NAMES);
+
+/** Extra request headers of an MCP connector (and of the MCP gateway's upstreams): also none the MCP transport sets. */
+export const McpHeadersSchema = headersSchema([...RESERVED_HEADER_NAMES, ...MCP_RESERVED_HEADER_NAMES]);
+
+/** An http(s) URL without user:password@ (credentials go in a header, by reference); `protocolError` replaces zod's message for another scheme. */
+export function endpointUrlSchema(protocolError?: string) {
+  return z.url({ protocol: /^https?$/, ...(protocolError ? { error: protocolError } : {}) }).refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), {
+    error: 'must not carry credentials (user:password@); send them in a header from env or file',
+  });
+}
 
 export const HttpConnectorConfigSchema = z.strictObject({
   kind: z.literal('http'),
-  url: z.url({ protocol: /^https?$/ }).refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), {
-    error: 'must not carry credentials (user:password@); send them in a header from env or file',
-  }),
+  url: endpointUrlSchema(),
   timeoutMs: z.int().min(1).default(10_000),
   /** Extra request headers; credentials by reference ({ env } or { file }), see {@link HeaderSecretRefSchema}. */
   headers: HeadersSchema.optional(),
 });
 
-/** A discriminated union on `kind`, so other connector kinds can be added beside `http`. */
-export const ConnectorConfigSchema = z.discriminatedUnion('kind', [HttpConnectorConfigSchema]);
+/** An MCP tool name (SEP-986): 1 to 128 of A-Z a-z 0-9 _ - . */
+export const MCP_TOOL_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/**
+ * An upstream MCP server as the connector of a surface: a permitted action becomes one `tools/call`
+ * of the tool `tools[action]` (default: the action's name) with the payload as its arguments. Only
+ * Streamable HTTP upstreams: a worker does not spawn processes, so stdio servers are not supported.
+ */
+export const McpConnectorConfigSchema = z.strictObject({
+  kind: z.literal('mcp'),
+  url: endpointUrlSchema('must be the http(s) URL of a Streamable HTTP MCP endpoint (stdio upstreams are not supported by the worker)'),
+  timeoutMs: z.int().min(1).default(10_000),
+  /** Sent with every request to the upstream; credentials by reference, as for `http`. */
+  headers: McpHeadersSchema.optional(),
+  /** Action name to upstream tool name, for actions whose tool is named otherwise. */
+  tools: z
+    .record(
+      ActionRequestSchema.shape.action,
+      z.string().regex(MCP_TOOL_NAME_PATTERN, { error: 'must be an MCP tool name: 1 to 128 of A-Z a-z 0-9 _ - .' }),
+    )
+    .optional(),
+});
+
+/** A discriminated union on `kind`: `http` or `mcp`. */
+export const ConnectorConfigSchema = z.discriminatedUnion('kind', [HttpConnectorConfigSchema, McpConnectorConfigSchema]);
 
 /**
  * Who may approve a step-up or break the glass on a surface: members of `groups` (principals.json),
@@ -130,6 +173,7 @@ export const SurfaceRegistrySchema = z.strictObject({
 
 export type ConnectorConfig = z.infer<typeof ConnectorConfigSchema>;
 export type HttpConnectorConfig = z.infer<typeof HttpConnectorConfigSchema>;
+export type McpConnectorConfig = z.infer<typeof McpConnectorConfigSchema>;
 export type HeaderSecretRef = z.infer<typeof HeaderSecretRefSchema>;
 export type HeaderValue = z.infer<typeof HeaderValueSchema>;
 export type OperatorGrant = z.infer<typeof OperatorGrantSchema>;

@@ -22,7 +22,8 @@ const EXPECTED: Record<string, { outcome: string; reasons: string[] }> = {
 };
 
 const set = compilePolicySet(await readPolicyDir(POLICIES_DIR));
-const files = (await readdir(EXAMPLES_DIR)).filter((f) => f.endsWith('.json')).sort();
+// mcp-gateway.json is the MCP gateway's sample configuration, not a request (test/mcp/gateway-config.test.ts).
+const files = (await readdir(EXAMPLES_DIR)).filter((f) => f.endsWith('.json') && f !== 'mcp-gateway.json').sort();
 const readme = await readFile(join(EXAMPLES_DIR, 'README.md'), 'utf8');
 
 describe('examples/', () => {
