@@ -68,6 +68,7 @@ export { migrate } from './store/migrate.js';
 // Connectors
 export { ConnectorError, ConnectorRegistry, defineConnector, type ConnectorHandler, type DispatchContext } from './connectors/connector.js';
 export { MAX_RESPONSE_BYTES, httpConnector, type HttpConnectorOptions, type HttpConnectorResult } from './connectors/http-connector.js';
+export { MCP_META, mcpConnector, type McpConnectorOptions, type McpConnectorResult } from './connectors/mcp-connector.js';
 
 // Client and worker
 export { ActionGateClient, WORKFLOW_EXECUTION_TIMEOUT, type SubmitOptions, type SubmittedAction } from './client/actiongate-client.js';

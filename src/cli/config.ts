@@ -31,6 +31,8 @@ export interface ActionGateConfig {
   apiConfig?: string;
   /** `actiongate serve`: its port (ACTIONGATE_API_PORT, as given). */
   apiPort?: string;
+  /** `actiongate mcp --api URL`: the bearer credential (JWT or API key) it calls the HTTP API with. */
+  apiToken?: string;
 }
 
 export const ENVIRONMENT_HELP = `Environment:
@@ -64,7 +66,8 @@ export const ENVIRONMENT_HELP = `Environment:
   ACTIONGATE_RECEIPT_KEY         private key file the worker signs receipts with (signed, hash-chained log)
   ACTIONGATE_HTTP_PORT           port of the worker's /healthz and /readyz (off when unset)
   ACTIONGATE_API_CONFIG          configuration file of \`actiongate serve\` (authentication, gateway key, limits)
-  ACTIONGATE_API_PORT            port of \`actiongate serve\` and of the HTTP API of \`actiongate start\` (default 8080)`;
+  ACTIONGATE_API_PORT            port of \`actiongate serve\` and of the HTTP API of \`actiongate start\` (default 8080)
+  ACTIONGATE_API_TOKEN           bearer JWT or API key \`actiongate mcp --api URL\` calls the HTTP API with`;
 
 /** Groups of variables, for {@link environmentHelp}. */
 export const ENVIRONMENT_GROUPS = {
@@ -113,6 +116,7 @@ export function resolveConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
     httpPort: nonEmpty(env.ACTIONGATE_HTTP_PORT),
     apiConfig: nonEmpty(env.ACTIONGATE_API_CONFIG),
     apiPort: nonEmpty(env.ACTIONGATE_API_PORT),
+    apiToken: nonEmpty(env.ACTIONGATE_API_TOKEN),
   };
 }
 

@@ -108,7 +108,7 @@ Exit status: 0 when a decision was reached (whatever the outcome; with --fail-on
 when it was carried out), ${REFUSED_EXIT_CODE} for a refusal under --fail-on-refusal, 2 for an invalid
 request (standard error names every bad field), 1 for anything else.
 
-${environmentHelp(['temporal', 'ACTIONGATE_TASK_QUEUE'])}`;
+${environmentHelp(['temporal', 'ACTIONGATE_TASK_QUEUE', 'ACTIONGATE_API_TOKEN'])}`;
 
 export const DB_MIGRATE_HELP = `Usage: actiongate db migrate [--grant ROLE]
 
@@ -124,7 +124,7 @@ Options:
 
 ${environmentHelp(['database'])}`;
 
-export const MCP_HELP = `Usage: actiongate mcp --config FILE [--http PORT [--host HOST]]
+export const MCP_HELP = `Usage: actiongate mcp --config FILE [--http PORT [--host HOST]] [--api URL]
 
 Runs an MCP server (the MCP gateway) in front of upstream MCP servers. It offers the tools FILE
 names, as their upstreams list them; every tools/call becomes a governed action of FILE's actor,
@@ -135,7 +135,7 @@ first and never carried out twice). Only a PERMIT reaches the upstream tool, thr
 worker's MCP connector for the surface (surfaces.json: "connector": {"kind": "mcp", ...}); the
 tool's answer comes back as the call's result. DENY, SILENCE, a STEP_UP still waiting and a tool
 that failed come back as a tool error (isError) saying the outcome, the reasons, the receipt ids
-and the idempotency key. The format of FILE and what a model sees: docs/API-MCP.md.
+and the idempotency key. The format of FILE and what a model sees: docs/API.md ("MCP gateway").
 
 Over stdio (the default) it serves until standard input ends; standard output carries MCP only,
 messages go to standard error. With --http it serves Streamable HTTP at http://HOST:PORT/mcp
@@ -150,7 +150,9 @@ Options:
   --http PORT     serve Streamable HTTP on PORT instead of stdio (0 picks a free port; the URL
                   is printed on standard error)
   --host HOST     the address --http listens on (default 127.0.0.1)
+  --api URL       submit through the HTTP API at URL (actiongate serve) with ACTIONGATE_API_TOKEN,
+                  instead of Temporal: the gateway then holds no Temporal credentials
 
 Exit status: 0 when stopped, 2 for a usage error or an invalid FILE or key file, 1 otherwise.
 
-${environmentHelp(['temporal', 'ACTIONGATE_TASK_QUEUE'])}`;
+${environmentHelp(['temporal', 'ACTIONGATE_TASK_QUEUE', 'ACTIONGATE_API_TOKEN'])}`;

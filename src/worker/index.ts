@@ -14,6 +14,7 @@ export { PgReceiptStore, type ReceiptStore, type StoredReceipt } from '../store/
 export { migrate } from '../store/migrate.js';
 export { ConnectorError, ConnectorRegistry, defineConnector, type ConnectorHandler, type DispatchContext } from '../connectors/connector.js';
 export { MAX_RESPONSE_BYTES, httpConnector, type HttpConnectorOptions, type HttpConnectorResult } from '../connectors/http-connector.js';
+export { MCP_META, mcpConnector, type McpConnectorOptions, type McpConnectorResult } from '../connectors/mcp-connector.js';
 export { createSigner, type Signer } from '../keys/signer.js';
 export { readPrivateKeyFile } from '../keys/private-key-file.js';
 export { ActionGateError } from '../errors.js';

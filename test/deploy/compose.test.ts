@@ -45,6 +45,7 @@ const NON_WORKER_VARIABLES: Record<string, string> = {
   ACTIONGATE_BUNDLE_SIGNING_KEY: 'policy build',
   ACTIONGATE_API_CONFIG: 'actiongate serve',
   ACTIONGATE_API_PORT: 'actiongate serve',
+  ACTIONGATE_API_TOKEN: 'actiongate mcp --api URL',
 };
 const START_ONLY_VARIABLES = Object.keys(NON_WORKER_VARIABLES);
 

@@ -25,6 +25,10 @@ import { startMcpUpstream, transferText, type McpUpstreamFixture } from '../fixt
 import { connectTemporal, openPool, policiesVariant, startTestWorker, testEnv, uniqueId, type RunningWorker } from '../support/harness.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { tempDir } from '../support/temp-dir.js';
+import { runCli } from '../support/run-cli.js';
+import { resolveApiConfig } from '../../src/server/api-config.js';
+import { hashApiKey } from '../../src/server/authenticate.js';
+import { createApiServer } from '../../src/server/http-api.js';
 
 let upstream: McpUpstreamFixture;
 let pool: pg.Pool;
@@ -329,6 +333,48 @@ describe('when `actiongate mcp` runs over stdio', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('when `actiongate mcp --api URL` submits through the HTTP API', () => {
+  it('carries out a permitted call with no Temporal credentials: MCP client → gateway → HTTP API → gate → upstream, once', async () => {
+    const apiKey = 'agk_mcp_gateway_test_agent42_0123456789';
+    const loaded = await resolveApiConfig({ auth: { apiKeys: [{ principal: 'agent-42', sha256: hashApiKey(apiKey) }] } }, REPO_ROOT, 'test API configuration');
+    const api = await createApiServer({ loaded, client: temporal.client, taskQueue, pool, log: () => {} });
+    await api.listen({ port: 0, host: '127.0.0.1' });
+    const address = api.server.address();
+    const apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    // No TEMPORAL_* and no task queue: the gateway reaches the gate only through the API.
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [join(REPO_ROOT, 'bin', 'actiongate.js'), 'mcp', '--config', configFile, '--api', apiUrl],
+      env: { PATH: process.env.PATH ?? '', TEMPORAL_ADDRESS: '127.0.0.1:1', ACTIONGATE_API_TOKEN: apiKey },
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk) => (stderr += String(chunk)));
+    const client = new McpClient({ name: 'test-agent-api', version: '1.0.0' });
+    try {
+      await client.connect(transport);
+      const args = transfer(17_000);
+      const result = await call(client, 'transfer_funds', args);
+      expect(result.isError, `${stderr}\n${textOf(result)}`).toBeFalsy();
+      expect(result.content).toEqual([{ type: 'text', text: expect.stringMatching(/^Transferred 170\.00 EUR to acct-/) }]);
+      expect(upstream.callsFor(keyOf(args))).toHaveLength(1);
+      expect(stderr).toContain(`as agent-42 (through the HTTP API at ${apiUrl})`);
+      // The gateway signed as the agent: the receipt names the agent's own key, not a gateway's.
+      const { rows } = await pool.query("SELECT body FROM receipts WHERE idempotency_key = $1 AND kind = 'decision'", [keyOf(args)]);
+      expect(rows[0]?.body.actor).toEqual({ id: 'agent-42', type: 'agent', keyId: demoSigner('agent-42').keyId });
+    } finally {
+      await client.close();
+      await api.close();
+    }
+  });
+
+  it('refuses to start without ACTIONGATE_API_TOKEN (exit 2)', async () => {
+    const { code, stderr } = await runCli(['mcp', '--config', configFile, '--api', 'http://127.0.0.1:9']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--api needs ACTIONGATE_API_TOKEN/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ActionGateClient } from '../../client/actiongate-client.js';
+import { ActionGateHttpClient } from '../../client/http-client.js';
 import { ConnectorError } from '../../connectors/connector.js';
 import { resolveHeaders, type ResolvedHeaders } from '../../connectors/connector-secrets.js';
 import { KeyError } from '../../keys/key-error.js';
@@ -25,6 +26,7 @@ export async function mcpCommand(config: ActionGateConfig, args: string[], io: C
     config: { type: 'string' },
     http: { type: 'string' },
     host: { type: 'string' },
+    api: { type: 'string' },
   });
   if (values.help) {
     io.out(MCP_HELP);
@@ -34,29 +36,30 @@ export async function mcpCommand(config: ActionGateConfig, args: string[], io: C
   if (values.config === undefined) throw new CliError('USAGE', 'mcp: --config FILE is required; run actiongate mcp --help');
   if (values.host !== undefined && values.http === undefined) throw new CliError('USAGE', 'mcp: --host is for --http PORT');
   const port = values.http === undefined ? undefined : parsePort(values.http);
+  const api = values.api === undefined ? undefined : parseApiUrl(values.api);
+  if (api && !config.apiToken) throw new CliError('USAGE', 'mcp: --api needs ACTIONGATE_API_TOKEN (a bearer JWT or API key of the actor)');
 
   const file = resolve(values.config);
   const gatewayConfig = await readGatewayConfig(file);
   const signer = await readActorKey(resolve(dirname(file), gatewayConfig.key), file);
   const upstreamHeaders = resolveUpstreamHeaders(gatewayConfig);
 
-  // Loaded now, not before: --help and usage errors load neither the SDK nor Temporal.
-  const [{ McpGateway }, { client, connection }] = await Promise.all([import('../../mcp/mcp-gateway.js'), connectClient(config)]);
+  // Loaded now, not before: --help and usage errors load neither the SDK nor Temporal. With --api
+  // the gateway holds no Temporal credentials at all: it submits through the HTTP API.
+  const [{ McpGateway }, temporal] = await Promise.all([import('../../mcp/mcp-gateway.js'), api ? undefined : connectClient(config)]);
+  const via = api ? `the HTTP API at ${api.origin}` : `task queue ${config.taskQueue}`;
   try {
-    const gateway = new McpGateway({
-      config: gatewayConfig,
-      signer,
-      submitter: new ActionGateClient({ client, taskQueue: config.taskQueue }),
-      upstreamHeaders,
-      log: io.log,
-    });
+    const submitter = api
+      ? new ActionGateHttpClient({ baseUrl: api, token: config.apiToken as string })
+      : new ActionGateClient({ client: (temporal as NonNullable<typeof temporal>).client, taskQueue: config.taskQueue });
+    const gateway = new McpGateway({ config: gatewayConfig, signer, submitter, upstreamHeaders, log: io.log });
     const tools = [...gateway.tools.keys()].join(', ');
     if (port === undefined) {
       const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
       const server = gateway.createServer();
       const stopped = untilStopped(['stdin']);
       await server.connect(new StdioServerTransport());
-      io.log(`mcp: serving ${tools} over stdio as ${gatewayConfig.actor.id} (task queue ${config.taskQueue})`);
+      io.log(`mcp: serving ${tools} over stdio as ${gatewayConfig.actor.id} (through ${via})`);
       await stopped;
       await gateway.drain();
       await server.close();
@@ -67,7 +70,7 @@ export async function mcpCommand(config: ActionGateConfig, args: string[], io: C
       const http = await serveMcpHttp(gateway, { host, port, log: io.log }).catch((err: NodeJS.ErrnoException) => {
         throw new CliError('FAILED', `mcp: cannot listen on ${host}:${port} (${err.code ?? err.message})`);
       });
-      io.log(`mcp: serving ${tools} at ${http.url} (Streamable HTTP) as ${gatewayConfig.actor.id} (task queue ${config.taskQueue})`);
+      io.log(`mcp: serving ${tools} at ${http.url} (Streamable HTTP) as ${gatewayConfig.actor.id} (through ${via})`);
       if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
         io.log(`mcp: WARNING: ${host} is not a loopback address and the gateway has no authentication: whoever reaches it acts as ${gatewayConfig.actor.id}`);
       }
@@ -77,8 +80,20 @@ export async function mcpCommand(config: ActionGateConfig, args: string[], io: C
     }
     return 0;
   } finally {
-    await connection.close();
+    await temporal?.connection.close();
   }
+}
+
+function parseApiUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError('USAGE', `mcp: --api takes the HTTP API's URL (http(s)://host:port), not ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError('USAGE', `mcp: --api must be an http(s) URL, not ${url.protocol}`);
+  if (url.username || url.password) throw new CliError('USAGE', 'mcp: --api must not carry credentials: give ACTIONGATE_API_TOKEN');
+  return url;
 }
 
 function parsePort(text: string): number {
