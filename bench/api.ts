@@ -60,6 +60,8 @@ const stack = await startBenchStack({
 });
 const scratch = await mkdtemp(join(tmpdir(), 'actiongate-bench-api-'));
 const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 20 });
+// Postgres stops with the stack; an idle client's error then is not the bench's.
+pool.on('error', () => undefined);
 const sink = await startRecordingHttpServer();
 const taskQueue = `bench-api-${Date.now()}`;
 const { source, error } = await loadStaticPolicySource(join(REPO_ROOT, 'policies'));
