@@ -2,6 +2,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { ActionGateHttpClient } from '../client/http-client.js';
 import type { ActionGateClient } from '../client/actiongate-client.js';
 import { demoSigner } from './demo-keys.js';
+import { within } from '../within.js';
 import type { ActionDecision, ActionResult } from '../action/action-result.js';
 import { approvalStatement, signApproval } from '../identity/operator-approval.js';
 import type { DemoGate, DemoOperators, DemoStep } from './demo-scenario.js';
@@ -212,19 +213,6 @@ async function waitForView(handle: GovernedHandle, done: (view: OperatorsView) =
     }
     if (Date.now() >= deadline) return last;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
-/** The promise's value, or undefined if it takes longer than `ms`. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KEY_ID_PATTERN } from '../keys/key-id.js';
 import { checkPublicKeyEntry } from '../keys/key-set-schema.js';
+import { fieldIssues } from '../field-issues.js';
 import { PolicyError } from '../policy/policy-error.js';
 
 export const PRINCIPAL_TYPES = ['agent', 'service', 'human'] as const;
@@ -115,10 +116,6 @@ export function parseRegistryFile<T extends z.ZodType>(schema: T, text: string, 
   }
   const result = schema.safeParse(json);
   if (result.success) return result.data;
-  const issues = result.error.issues.flatMap((issue) => {
-    const path = issue.path.map(String).join('.');
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: 'unknown field' }));
-    return [{ path, message: issue.message }];
-  });
+  const issues = fieldIssues(result.error.issues);
   throw new PolicyError('POLICY_INVALID', `${file}: ${issues.map((i) => `${i.path || '(top)'}: ${i.message}`).join('; ')}`, { file, issues });
 }

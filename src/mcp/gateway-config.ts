@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MCP_TOOL_NAME_PATTERN, McpHeadersSchema, endpointUrlSchema } from '../policy/surface-registry.js';
 import { ActionRequestSchema, RESERVED_CONTEXT_KEY } from '../request/action-request.js';
 import { McpGatewayError } from './gateway-error.js';
+import { fieldIssues } from '../field-issues.js';
 import { JSON_POINTER_PATTERN } from './json-pointer.js';
 
 const JsonPointerSchema = z.string().regex(JSON_POINTER_PATTERN, {
@@ -165,16 +166,8 @@ export function parseGatewayConfig(text: string, file: string): McpGatewayConfig
     error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined),
   });
   if (result.success) return result.data;
-  const issues = result.error.issues.flatMap(toIssues);
+  const issues: GatewayConfigIssue[] = fieldIssues(result.error.issues);
   const summary = issues.map((issue) => `${issue.path || '(top)'}: ${issue.message}`).join('; ');
   throw new McpGatewayError('CONFIG_INVALID', `${file}: ${summary}`, { file, issues });
 }
 
-function toIssues(issue: z.core.$ZodIssue): GatewayConfigIssue[] {
-  const path = issue.path.map(String).join('.');
-  // Named one by one, so each points at the line to delete.
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: 'unknown field' }));
-  }
-  return [{ path, message: issue.message }];
-}

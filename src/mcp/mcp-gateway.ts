@@ -9,6 +9,7 @@ import { RequestError } from '../request/request-error.js';
 import { gatewayTools, type GatewayTool, type McpGatewayConfig, type UpstreamConfig } from './gateway-config.js';
 import { McpGatewayError } from './gateway-error.js';
 import { actionRequestFor } from './tool-request.js';
+import { within } from '../within.js';
 import { dispatchPendingAnswer, gatewayErrorAnswer, refusalAnswer, resultAnswer, waitingForOperatorsAnswer } from './tool-answer.js';
 
 /**
@@ -225,17 +226,4 @@ function badArgumentsAnswer(tool: GatewayTool, err: McpGatewayError): CallToolRe
     code: err.code,
     arguments: err.details?.['arguments'] ?? [],
   });
-}
-
-/** The promise's value if it settles within `ms`, else undefined (it goes on). */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -6,6 +6,7 @@ import { parseKeySet } from '../keys/key-set-schema.js';
 import type { KeySet, KeySetEntry } from '../keys/key-set.js';
 import { readPrivateKeyFile } from '../keys/private-key-file.js';
 import type { Signer } from '../keys/signer.js';
+import { fieldIssues } from '../field-issues.js';
 
 export type ApiConfigErrorCode = 'API_CONFIG_INVALID';
 export class ApiConfigError extends ActionGateError<ApiConfigErrorCode> {}
@@ -109,12 +110,8 @@ export async function loadApiConfig(file: string): Promise<LoadedApiConfig> {
 export async function resolveApiConfig(json: unknown, baseDir: string, name = 'API configuration'): Promise<LoadedApiConfig> {
   const parsed = ApiConfigSchema.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues.flatMap((issue) => {
-      const path = issue.path.map(String).join('.');
-      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${path ? `${path}.` : ''}${key}: unknown field`);
-      return [`${path || '(top)'}: ${issue.message}`];
-    });
-    throw new ApiConfigError('API_CONFIG_INVALID', `${name}: ${issues.join('; ')}`, { issues });
+    const issues = fieldIssues(parsed.error.issues);
+    throw new ApiConfigError('API_CONFIG_INVALID', `${name}: ${issues.map((i) => `${i.path || '(top)'}: ${i.message}`).join('; ')}`, { issues });
   }
   const config = parsed.data;
   const at = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));

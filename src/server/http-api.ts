@@ -23,6 +23,7 @@ import type { LoadedApiConfig } from './api-config.js';
 import { AuthenticationFailed, createAuthenticator, type Caller } from './authenticate.js';
 import { openApiDocument } from './openapi.js';
 import { ProblemError } from './problem.js';
+import { within } from '../within.js';
 
 const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@=+-]{0,199}$/;
 /** How long a readiness check may take before it counts as failed. */
@@ -142,7 +143,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     const proof = signature ?? (loaded.gateway ? attestRequest(request, loaded.gateway.signer) : undefined);
     const submitted = await gate.submit(request, proof ? { signature: proof } : {}).catch(rethrowSubmitError);
     let result: ActionResult | null = null;
-    if (prefer.waitMs > 0) result = await settleWithin(submitted.result(), prefer.waitMs);
+    if (prefer.waitMs > 0) result = (await within(submitted.result(), prefer.waitMs)) ?? null;
     const state = result ? 'completed' : stateOfDecision(submitted.decision);
     const body = await statusBody(pool, request.idempotencyKey, state, submitted.decision, result);
     if (prefer.applied.length > 0) reply.header('Preference-Applied', prefer.applied.join(', '));
@@ -242,18 +243,6 @@ export function parsePrefer(header: string | string[] | undefined, maxWaitSecond
 function stateOfDecision(decision: ActionDecision): ActionStatus['state'] {
   if (decision.waitsFor) return 'waiting_for_operators';
   return allowsDispatch(decision) ? 'dispatching' : 'refused';
-}
-
-async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function statusBody(
