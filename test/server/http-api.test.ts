@@ -1,4 +1,6 @@
+import { createServer } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { generateKeyPair } from 'jose';
@@ -8,7 +10,7 @@ import { signRequest } from '../../src/identity/request-signature.js';
 import type { ActionRequest } from '../../src/request/action-request.js';
 import { digestJson } from '../../src/request/digest.js';
 import { paymentRequest, uniqueId } from '../support/harness.js';
-import { startApiStack, TEST_API_KEYS, type ApiStack } from '../support/api-server.js';
+import { startApiStack, TEST_API_KEYS, TEST_AUDIENCE, TEST_ISSUER, type ApiStack } from '../support/api-server.js';
 import { tempDir } from '../support/temp-dir.js';
 import { hasOpenssl, makeCertificates } from '../tls/tls-fixtures.js';
 
@@ -222,6 +224,29 @@ describe('authentication', () => {
     expectProblem(answer, 401, 'UNAUTHENTICATED');
     expect(answer.body.detail).toMatch(message);
     expect(await workflowExists(r.idempotencyKey)).toBe(false);
+  });
+
+  it('verifies JWTs against a JWKS served over HTTP (jwksUrl), fetched once and cached', async () => {
+    let fetched = 0;
+    const jwksServer = createServer((_req, res) => {
+      fetched++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(stack.jwks));
+    });
+    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = jwksServer.address() as AddressInfo;
+      const remote = await stack.another({ auth: { jwt: { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, jwksUrl: `http://127.0.0.1:${port}/jwks.json` } } });
+      const token = await stack.token('agent-42');
+      const path = `/v1/actions/${uniqueId('none')}`;
+      expectProblem(await call(path, { token, base: remote.url }), 404, 'NOT_FOUND');
+      expectProblem(await call(path, { token, base: remote.url }), 404, 'NOT_FOUND');
+      expect(fetched).toBe(1);
+      const forged = await stack.token('agent-42', {}, { key: (await generateKeyPair('EdDSA')).privateKey });
+      expectProblem(await call(path, { token: forged, base: remote.url }), 401, 'UNAUTHENTICATED');
+    } finally {
+      await new Promise((resolve) => jwksServer.close(resolve));
+    }
   });
 
   it('accepts an API key and maps it to its principal; an unknown key is 401', async () => {

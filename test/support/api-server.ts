@@ -33,6 +33,8 @@ export interface ApiStack {
   pool: pg.Pool;
   client: Client;
   taskQueue: string;
+  /** The test issuer's public keys (a JWKS), as the default configuration's jwksFile holds them. */
+  jwks: { keys: unknown[] };
   /** A bearer JWT for the principal, from the test issuer (valid 10 minutes unless `claims` say otherwise). */
   token(principal: string, claims?: Record<string, unknown>, options?: { key?: CryptoKey; audience?: string; expiresIn?: string }): Promise<string>;
   /** A second server on the same stack with other configuration (closed with the stack). */
@@ -56,7 +58,8 @@ export async function startApiStack(options: { config?: Record<string, unknown>;
 
   const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: 'test-issuer-1', alg: 'EdDSA', use: 'sig' };
-  await writeFile(join(dir, 'jwks.json'), JSON.stringify({ keys: [jwk] }));
+  const jwks = { keys: [jwk] };
+  await writeFile(join(dir, 'jwks.json'), JSON.stringify(jwks));
   // The demo gateway key (public: tests and the demo only), as principals.json lists it.
   await writePrivateKeyFile(join(dir, 'gateway.key.json'), demoPrivateKeyFile('actiongate-http'));
 
@@ -86,6 +89,7 @@ export async function startApiStack(options: { config?: Record<string, unknown>;
     pool,
     client,
     taskQueue,
+    jwks,
     async token(principal, claims = {}, tokenOptions = {}) {
       return new SignJWT({ ...claims })
         .setProtectedHeader({ alg: 'EdDSA', kid: 'test-issuer-1' })
