@@ -11,6 +11,8 @@ import { receiptDetail, receiptSubject, type DecisionReceiptBody, type OperatorW
 import type { SurfaceConfig } from '../src/policy/surface-registry.js';
 import type { ReceiptStore } from '../src/store/receipt-store.js';
 import type { FaultPoints } from '../src/faults/fault-points.js';
+import type { GateMetrics } from '../src/metrics/gate-metrics.js';
+import { receiptId } from '../src/receipt/receipt-id.js';
 import { governedCall, type GovernedCaller, type RefusedCallSink } from './caller.js';
 import { receiptsOfKey, type RecordedDecision, type RecordedOperators, type RecordedOutcome } from './run-receipts.js';
 import { isPermanentStoreError, rethrowStoreError } from './store-errors.js';
@@ -38,6 +40,7 @@ export interface DecideDeps {
   /** The gate's clock (tests pass one). Decisions are timed here, never by the caller. */
   now?: () => Date;
   faultPoints?: FaultPoints;
+  metrics?: GateMetrics;
 }
 
 const MIN_BUDGET_MS = 50;
@@ -79,7 +82,9 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
     decision = refusal('SILENCE', GATE_REASONS.policyUnavailable, loaded.digest, loaded.error);
   } else {
     set = loaded.set;
+    const evaluating = performance.now();
     decision = expiry(request, set, input.submittedAt, decidedAt) ?? set.evaluate(request, { now: decidedAt, signature });
+    deps.metrics?.gateEvaluated(request.surface, (performance.now() - evaluating) / 1_000, set.surface(request.surface)?.budgetMs);
   }
   const surface = set?.surface(request.surface);
   const body: DecisionReceiptBody = {
@@ -101,6 +106,10 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
   if (wait) body.operators = wait;
   await deps.faultPoints?.reach('decide.before-commit', request.idempotencyKey);
   const committed = await commitDecision(deps.store, request, caller, body);
+  // Observed once: only the step whose own body was committed (a re-run finds the receipt before evaluating).
+  if (committed.kind === 'decided' && committed.decision.receiptId === receiptId(body)) {
+    deps.metrics?.decisionLatency(request.surface, (decidedAt.getTime() - Date.parse(input.submittedAt)) / 1_000);
+  }
   await deps.faultPoints?.reach('decide.after-commit', request.idempotencyKey);
   return committed;
 }

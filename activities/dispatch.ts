@@ -8,6 +8,7 @@ import { requestHash } from '../src/request/request-hash.js';
 import { receiptSubject, type OutcomeReceiptBody } from '../src/receipt/receipt-body.js';
 import type { ReceiptStore } from '../src/store/receipt-store.js';
 import type { FaultPoints } from '../src/faults/fault-points.js';
+import type { GateMetrics } from '../src/metrics/gate-metrics.js';
 import { governedCall, refuse, type RefusedCallSink } from './caller.js';
 import { operatorsPermit, receiptsOfKey, type RecordedDecision, type RecordedOutcome } from './run-receipts.js';
 import { rethrowStoreError } from './store-errors.js';
@@ -39,6 +40,7 @@ export interface DispatchDeps {
   onRefusedCall?: RefusedCallSink;
   now?: () => Date;
   faultPoints?: FaultPoints;
+  metrics?: GateMetrics;
 }
 
 /** How often dispatch tells Temporal it is alive while the external system holds the request. */
@@ -144,7 +146,9 @@ async function recordOutcome(
   error: OutcomeReceiptBody['dispatch']['error'],
 ): Promise<RecordedOutcome> {
   const body = outcomeBody(request, decision, (deps.now ?? (() => new Date()))().toISOString(), { status, resultHash, error });
-  const { receipt } = await deps.store.append(body).catch(rethrowStoreError);
+  const { receipt, inserted } = await deps.store.append(body).catch(rethrowStoreError);
+  // Attempts are observed once, by the attempt that recorded the outcome.
+  if (inserted) deps.metrics?.dispatchAttempts(request.surface, Context.current().info.attempt);
   return { receiptId: receipt.receiptId, body: receipt.body as OutcomeReceiptBody };
 }
 

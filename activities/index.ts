@@ -1,6 +1,8 @@
 import type { ConnectorRegistry } from '../src/connectors/connector.js';
 import type { PolicySource } from '../src/policy/policy-source.js';
 import type { ReceiptStore } from '../src/store/receipt-store.js';
+import type { GateMetrics } from '../src/metrics/gate-metrics.js';
+import { MeteredReceiptStore } from '../src/metrics/metered-receipt-store.js';
 import { beginAction, type BeginActionInput } from './begin-action.js';
 import type { RefusedCallSink } from './caller.js';
 import type { FaultPoints } from '../src/faults/fault-points.js';
@@ -20,6 +22,11 @@ export interface ActivityDeps {
   onOperatorEvent?: OperatorEventSink;
   /** Fault-injection suite only: where a worker stops so the test can kill it (src/faults/fault-points.ts). */
   faultPoints?: FaultPoints;
+  /**
+   * Prometheus metrics (src/metrics/gate-metrics.ts): receipts are counted as they are inserted,
+   * once each, and the gate's evaluation time, decision latency and dispatch attempts observed.
+   */
+  metrics?: GateMetrics;
 }
 
 /**
@@ -32,7 +39,8 @@ export interface ActivityDeps {
  *
  * @example new Worker({ activities: createActivities({ policies, store, connectors }), ... })
  */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(activityDeps: ActivityDeps) {
+  const deps = activityDeps.metrics ? { ...activityDeps, store: new MeteredReceiptStore(activityDeps.store, activityDeps.metrics) } : activityDeps;
   return {
     beginAction: (input: BeginActionInput) => beginAction(deps, input),
     decide: (input: DecideInput) => decide(deps, input),

@@ -44,7 +44,7 @@ export interface ActionGateWorkerOptions extends ActivityDeps {
    */
   additionalActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
   /** Extra worker settings, e.g. shutdownGraceTime. */
-  workerOptions?: Partial<Pick<WorkerOptions, 'shutdownGraceTime' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentLocalActivityExecutions'>>;
+  workerOptions?: Partial<Pick<WorkerOptions, 'shutdownGraceTime' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentLocalActivityExecutions' | 'maxCachedWorkflows'>>;
 }
 
 /**

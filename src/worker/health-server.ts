@@ -14,7 +14,13 @@ export const CHECK_DEADLINE_MS = 1_000;
  *
  * @example const server = await startHealthServer({ port: 9464, checks: { postgres: () => pool.query('SELECT 1').then(() => true) } });
  */
-export async function startHealthServer(options: { port: number; host?: string; checks: Record<string, ReadinessCheck> }): Promise<Server> {
+export async function startHealthServer(options: {
+  port: number;
+  host?: string;
+  checks: Record<string, ReadinessCheck>;
+  /** Serves GET /metrics (Prometheus text format) when given. */
+  metrics?: () => Promise<string>;
+}): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -23,6 +29,13 @@ export async function startHealthServer(options: { port: number; host?: string; 
     }
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    if (path === '/metrics' && options.metrics) {
+      options.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
+        (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${(err as Error).message}\n`),
+      );
       return;
     }
     if (path === '/readyz') {

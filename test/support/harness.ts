@@ -16,6 +16,7 @@ import type { OperatorEventSink, RefusedCallSink } from '../../activities/index.
 import type { ActionRequest } from '../../src/request/action-request.js';
 import { PgReceiptStore, type ReceiptStore } from '../../src/store/receipt-store.js';
 import { createActionGateWorker } from '../../src/worker/actiongate-worker.js';
+import type { GateMetrics } from '../../src/metrics/gate-metrics.js';
 import type { FakeExternalSystem } from './fake-external-system.js';
 import { POLICIES_DIR } from './paths.js';
 import { tempDir } from './temp-dir.js';
@@ -79,6 +80,9 @@ export async function startTestWorker(options: {
   namespace?: string;
   onRefusedCall?: RefusedCallSink;
   onOperatorEvent?: OperatorEventSink;
+  metrics?: GateMetrics;
+  /** 0: no workflow cache, so every workflow task replays the history from the start. */
+  maxCachedWorkflows?: number;
 }): Promise<RunningWorker> {
   const env = testEnv();
   if (!runtimeInstalled) {
@@ -98,7 +102,8 @@ export async function startTestWorker(options: {
     store: options.store ?? new PgReceiptStore(options.pool ?? openPool()),
     ...(options.onRefusedCall ? { onRefusedCall: options.onRefusedCall } : {}),
     ...(options.onOperatorEvent ? { onOperatorEvent: options.onOperatorEvent } : {}),
-    workerOptions: { shutdownGraceTime: '2s' },
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    workerOptions: { shutdownGraceTime: '2s', ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}) },
   });
   const running = worker.run();
   return {

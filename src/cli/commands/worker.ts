@@ -14,6 +14,10 @@ import { pgListenerFactory } from '../../store/pg-listener.js';
 import { readPrivateKeyFile } from '../../keys/private-key-file.js';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
 import { startHealthServer } from '../../worker/health-server.js';
+import { GateMetrics, type PolicyBundleState } from '../../metrics/gate-metrics.js';
+import { freePort } from '../../devstack/free-port.js';
+import type { CompiledPolicySet } from '../../policy/policy-set.js';
+import { Runtime } from '@temporalio/worker';
 import { createActionGateWorker } from '../../worker/actiongate-worker.js';
 import { connectClient, connectWorker, waitForDatabase } from '../connect.js';
 import type { ActionGateConfig } from '../config.js';
@@ -79,6 +83,8 @@ export async function workerCommand(config: ActionGateConfig, log: (line: string
         await registerSearchAttributes(config, log, starting.signal);
         if (starting.signal.aborted) return stoppedEarly();
 
+        const telemetry = httpPort === undefined ? undefined : await installSdkMetrics();
+        const metrics = httpPort === undefined ? undefined : new GateMetrics({ bundle: bundleState(policies) });
         const connection = await connectWorker(config);
         try {
           const worker = await createActionGateWorker({
@@ -88,6 +94,7 @@ export async function workerCommand(config: ActionGateConfig, log: (line: string
             policies: policies.source,
             store: new PgReceiptStore(pool, signer ? { signer } : {}),
             connectors: policies.connectors,
+            ...(metrics ? { metrics } : {}),
           });
           starting.dispose();
           if (starting.signal.aborted) return stoppedEarly();
@@ -97,9 +104,11 @@ export async function workerCommand(config: ActionGateConfig, log: (line: string
               worker: async () => worker.getState() === 'RUNNING',
               postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
               policies: async () => (await policies.source.active()) !== undefined,
+              ...(signer ? { receiptKey: async () => true } : {}),
             },
+            ...(metrics ? { metrics: async () => mergedMetrics(metrics, telemetry) } : {}),
           });
-          if (health) log(`health on http://0.0.0.0:${httpPort}/healthz and /readyz`);
+          if (health) log(`health on http://0.0.0.0:${httpPort}/healthz and /readyz, metrics on /metrics`);
           try {
             log(`worker polling task queue ${config.taskQueue} on ${config.temporalAddress} (namespace ${config.temporalNamespace}); Ctrl-C to stop`);
             await worker.run();
@@ -120,6 +129,38 @@ export async function workerCommand(config: ActionGateConfig, log: (line: string
   } finally {
     starting.dispose();
   }
+}
+
+/**
+ * The Temporal SDK's own worker metrics (task slots, poll and schedule-to-start latencies, ...):
+ * the core's Prometheus exporter on a loopback port nobody else sees, merged into this worker's one
+ * /metrics endpoint, so a deployment scrapes one target and opens one port.
+ */
+async function installSdkMetrics(): Promise<{ url: string }> {
+  const port = await freePort();
+  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}`, countersTotalSuffix: true } } } });
+  return { url: `http://127.0.0.1:${port}/metrics` };
+}
+
+/** The gate's metrics, then the SDK's (a line says so when the SDK's exporter did not answer). */
+async function mergedMetrics(metrics: GateMetrics, telemetry: { url: string } | undefined): Promise<string> {
+  const own = await metrics.render();
+  if (!telemetry) return own;
+  const sdk = await fetch(telemetry.url, { signal: AbortSignal.timeout(1_000), redirect: 'manual' })
+    .then((res) => (res.ok ? res.text() : `# Temporal SDK metrics: HTTP ${res.status}\n`))
+    .catch((err: unknown) => `# Temporal SDK metrics unavailable: ${(err as Error).message}\n`);
+  return `${own}${own.endsWith('\n') ? '' : '\n'}${sdk}`;
+}
+
+/** The active policy set as the info metric reports it; the load time is when this worker first held that digest. */
+function bundleState(policies: { current: () => CompiledPolicySet | undefined; verification: 'verified' | 'unsigned' }): () => PolicyBundleState | undefined {
+  const firstSeen = new Map<string, Date>();
+  return () => {
+    const set = policies.current();
+    if (!set) return { digest: 'none', version: null, verification: 'unavailable', loadedAt: new Date(0) };
+    if (!firstSeen.has(set.digest)) firstSeen.set(set.digest, new Date());
+    return { digest: set.digest, version: set.version, verification: policies.verification, loadedAt: firstSeen.get(set.digest) as Date };
+  };
 }
 
 /**
@@ -147,6 +188,9 @@ interface WorkerPolicies {
   source: PolicySource;
   connectors: ConnectorRegistry;
   close(): Promise<void>;
+  /** The policy set in use now, without a store round trip (for the metrics); undefined when none is. */
+  current(): CompiledPolicySet | undefined;
+  verification: 'verified' | 'unsigned';
 }
 
 /** Development mode: the policy directory, unsigned, read once. */
@@ -161,7 +205,7 @@ async function directoryPolicies(config: ActionGateConfig, log: (line: string) =
   }
   // A connector secret that is missing is a deployment error: it stops the worker here
   // (CONNECTOR_SECRET_UNAVAILABLE naming the surface, header and variable or file).
-  return { source, connectors: set ? connectorsFromRegistry(set.registry) : new ConnectorRegistry(), close: async () => undefined };
+  return { source, connectors: set ? connectorsFromRegistry(set.registry) : new ConnectorRegistry(), close: async () => undefined, current: () => set, verification: 'unsigned' as const };
 }
 
 /**
@@ -193,5 +237,14 @@ async function storePolicies(config: ActionGateConfig, keysFile: string, pool: p
   }
   if (state.kind === 'ready') log(`policy mode store: active bundle ${state.set.version} (${state.set.digest})`);
   else log(`policy mode store: no usable active bundle (${state.kind}); every action is refused with SILENCE (policy_unavailable) until one is activated`);
-  return { source, connectors, close: () => source.close() };
+  return {
+    source,
+    connectors,
+    close: () => source.close(),
+    current: () => {
+      const held = source.status();
+      return held.kind === 'ready' ? held.set : undefined;
+    },
+    verification: 'verified' as const,
+  };
 }
