@@ -14,6 +14,7 @@ export default defineConfig({
       'test/demo/**/*.test.ts',
       'test/deploy/**/*.test.ts',
       'test/receipt/**/*.test.ts',
+      'test/stats/**/*.test.ts',
       'test/connectors/**/*.test.ts',
     ],
     // Need Postgres (bundles) or a whole worker with Temporal: they run with the integration suite (npm test).

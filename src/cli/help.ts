@@ -21,6 +21,7 @@ Commands:
   receipts <sub>      the signed receipt log: export (JSONL), show KEY, unsettled
   verify [FILE|-]     check signed receipts or a receipt export with public keys only
   approvals pending   actions waiting for operators (step-up approval or break-glass), with who counted
+  stats               outcome mix per surface and policy version; exit 1 on a shift the alert would flag
   approve KEY         sign an operator's approval of a step-up and send it (--operator, --key, --reason)
   reject KEY          sign an operator's rejection of a step-up or break-glass: the action ends DENY
   break-glass KEY     sign an operator's override of a policy DENY whose request asked for break-glass

@@ -30,6 +30,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       'expires-in': { type: 'string' },
       out: { type: 'string' },
       surface: { type: 'string' },
+      since: { type: 'string' },
+      window: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -75,6 +77,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return (await import('./commands/verify.js')).verifyCommand(config, groupArgs(argv, command, help), { ...io, stdin: process.stdin });
     case 'approvals':
       return (await import('./commands/approvals.js')).approvalsCommand(config, groupArgs(argv, command, help), io);
+    case 'stats':
+      return (await import('./commands/stats.js')).statsCommand(config, groupArgs(argv, command, help), io);
     case 'approve':
     case 'reject':
     case 'break-glass':

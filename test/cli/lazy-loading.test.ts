@@ -30,7 +30,7 @@ describe('when the CLI only prints help or verifies', () => {
     for (const heavy of HEAVY) expect(packages).not.toContain(heavy);
   });
 
-  it.each([['start'], ['worker'], ['submit'], ['db', 'migrate'], ['policy'], ['keys'], ['receipts'], ['verify'], ['approvals'], ['approve'], ['mcp'], ['serve']])(
+  it.each([['start'], ['worker'], ['submit'], ['db', 'migrate'], ['policy'], ['keys'], ['receipts'], ['verify'], ['approvals'], ['stats'], ['approve'], ['mcp'], ['serve']])(
     '`actiongate %s --help` loads none of them either',
     async (...command) => {
       const { code, stdout, packages } = await packagesLoaded([...command, '--help']);
