@@ -11,6 +11,8 @@ export interface DecisionCount {
   outcome: Outcome;
   /** In the recent window (true) or in the baseline before it (false). */
   recent: boolean;
+  /** Refusals the gate made because it could not decide (OUTCOME_SHIFT_RULE.gateFaultReasons): not counted as refused. */
+  gateFault?: boolean;
   count: number;
   /** The earliest `issuedAt` of these decisions (ISO 8601), to list a surface's policy versions in the order they came. */
   firstIssuedAt: string;
@@ -85,7 +87,7 @@ export function outcomeMix(counts: readonly DecisionCount[], rule: OutcomeShiftR
     }
     const part = c.recent ? surface.recent : surface.baseline;
     part.decisions += c.count;
-    if (refused(c.outcome)) part.refused += c.count;
+    if (refused(c.outcome) && c.gateFault !== true) part.refused += c.count;
   }
 
   const mixRows = [...rows.values()]

@@ -12,6 +12,12 @@
 export const OUTCOME_SHIFT_RULE = {
   /** The outcomes that count as refused: a DENY points at the policies, a SILENCE at the gate or the request; both stop the action. */
   refusedOutcomes: ['DENY', 'SILENCE'],
+  /**
+   * Refusals the gate made because it could not decide are not counted as refused (nor left out
+   * of the decisions): they are the gate-health alerts' business (ActionGateTimingOut, ...), not a
+   * shift in what agents ask or policies answer.
+   */
+  gateFaultReasons: ['gate_timeout', 'policy_unavailable', 'receipt_store_unavailable', 'evaluation_error'],
   /** The recent window (the alert's short range): 5 minutes. */
   recentWindowMs: 300_000,
   /** The whole range looked at (the alert's long range): 1 hour; the baseline is the part before the recent window. */
@@ -26,6 +32,7 @@ export const OUTCOME_SHIFT_RULE = {
 
 export type OutcomeShiftRule = {
   readonly refusedOutcomes: readonly string[];
+  readonly gateFaultReasons: readonly string[];
   readonly recentWindowMs: number;
   readonly rangeMs: number;
   readonly minRecentShare: number;

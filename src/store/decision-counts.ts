@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Outcome } from '../policy/decision.js';
 import type { DecisionCount } from '../stats/outcome-mix.js';
+import { OUTCOME_SHIFT_RULE } from '../stats/outcome-shift-rule.js';
 
 /** The range `countDecisions` reads: decisions issued in [from, to], those from `recentFrom` on in the recent window. */
 export interface DecisionCountRange {
@@ -28,13 +29,15 @@ export async function countDecisions(pool: pg.Pool, range: DecisionCountRange): 
     recent: boolean;
     count: number;
     first_issued_at: Date;
+    gate_fault: boolean;
   }>(
     `SELECT surface, body -> 'policy' ->> 'version' AS policy_version, policy_digest, outcome,
-            issued_at >= $2 AS recent, count(*)::int AS count, min(issued_at) AS first_issued_at
+            issued_at >= $2 AS recent, count(*)::int AS count, min(issued_at) AS first_issued_at,
+            coalesce((body -> 'reasons') ?| $5::text[], false) AS gate_fault
        FROM receipts
       WHERE kind = 'decision' AND issued_at >= $1 AND issued_at <= $3 AND ($4::text IS NULL OR surface = $4)
-      GROUP BY 1, 2, 3, 4, 5`,
-    [range.from, range.recentFrom, range.to, range.surface ?? null],
+      GROUP BY 1, 2, 3, 4, 5, 8`,
+    [range.from, range.recentFrom, range.to, range.surface ?? null, [...OUTCOME_SHIFT_RULE.gateFaultReasons]],
   );
   return rows.map((row) => ({
     surface: row.surface,
@@ -44,5 +47,6 @@ export async function countDecisions(pool: pg.Pool, range: DecisionCountRange): 
     recent: row.recent,
     count: row.count,
     firstIssuedAt: row.first_issued_at.toISOString(),
+    gateFault: row.gate_fault,
   }));
 }

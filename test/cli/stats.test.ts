@@ -96,6 +96,20 @@ async function statsAt(databaseUrl: string, args: string[], now: Date): Promise<
   return { code, out, log };
 }
 
+describe("when a surface's refusals are the gate's own (a burst of gate timeouts)", () => {
+  it('does not flag them as an outcome shift: the gate-health alerts page for those', async () => {
+    const NOW = Date.parse('2026-11-30T12:00:00.000Z');
+    const db = await freshDatabase();
+    pools.push(db.pool);
+    const timeouts = decisions('refunds', 'DENY', 10, 3 * MINUTE, MINUTE, NOW).map((body) => ({ ...body, reasons: ['gate_timeout'], policy: { digest: null, version: null } }));
+    await append(db.pool, [...decisions('refunds', 'PERMIT', 50, 50 * MINUTE, 10 * MINUTE, NOW), ...decisions('refunds', 'DENY', 1, 20 * MINUTE, 20 * MINUTE, NOW), ...decisions('refunds', 'PERMIT', 6, 3 * MINUTE, MINUTE, NOW), ...timeouts]);
+    const ran = await statsAt(db.url, ['--json'], new Date(NOW));
+    expect(ran.code).toBe(0);
+    const report = JSON.parse(ran.out.join('\n')) as { surfaces: Array<{ surface: string; recent: { decisions: number; refused: number }; flagged: boolean }> };
+    expect(report.surfaces).toEqual([expect.objectContaining({ surface: 'refunds', recent: expect.objectContaining({ decisions: 16, refused: 0 }), flagged: false })]);
+  });
+});
+
 describe('when the database holds only this scenario (a database of its own, read at a fixed instant)', () => {
   const NOW = Date.parse('2026-11-30T12:00:00.000Z');
   const names = { jump: 'payments', steady: 'data-exports', quiet: 'customer-messages' };

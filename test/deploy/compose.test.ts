@@ -220,9 +220,9 @@ function runtimeSpecifiers(file: string): string[] {
 }
 
 describe('when docker-compose.yml is read', () => {
-  it('has Postgres, the Temporal schema and namespace jobs, the server, the UI, the migrate and policies jobs and the worker', () => {
+  it('has Postgres, the Temporal schema and namespace jobs, the server, the UI, the migrate and policies jobs, the worker, Prometheus and Grafana', () => {
     expect(Object.keys(SERVICES).sort()).toEqual(
-      ['actiongate-api', 'actiongate-migrate', 'actiongate-policies', 'actiongate-worker', 'postgres', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui'].sort(),
+      ['actiongate-api', 'actiongate-migrate', 'actiongate-policies', 'actiongate-worker', 'grafana', 'postgres', 'prometheus', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui'].sort(),
     );
   });
 
@@ -234,6 +234,9 @@ describe('when docker-compose.yml is read', () => {
     expect(service('temporal-namespace').image).toMatch(/^temporalio\/admin-tools:/);
     expect(service('temporal-ui').image).toMatch(/^temporalio\/ui:/);
     expect(service('postgres').image).toMatch(/^postgres:\d+/);
+    // The 2.x line: the rules are unit-tested with Debian's promtool 2.42 (test/deploy/alerts.test.ts).
+    expect(service('prometheus').image).toMatch(/^prom\/prometheus:v2\.\d+\.\d+$/);
+    expect(service('grafana').image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
   });
 
   it('pins every image to a tag other than latest', () => {
@@ -252,7 +255,7 @@ describe('when docker-compose.yml is read', () => {
     expect(version(service('temporal-namespace').image)).toBe(version(service('temporal').image));
   });
 
-  it('publishes only the UI (8080), the Temporal frontend (7233) and the HTTP API (8000), on loopback; Postgres stays internal', () => {
+  it('publishes only the UI (8080), the Temporal frontend (7233), the HTTP API (8000), Prometheus (9090) and Grafana (3000), on loopback; Postgres and the workers stay internal', () => {
     const publishedPorts = Object.fromEntries(
       Object.entries(SERVICES)
         .filter(([, svc]) => (svc.ports ?? []).length > 0)
@@ -262,6 +265,8 @@ describe('when docker-compose.yml is read', () => {
       'temporal-ui': [{ hostIp: '127.0.0.1', published: 8080, target: 8080 }],
       temporal: [{ hostIp: '127.0.0.1', published: 7233, target: 7233 }],
       'actiongate-api': [{ hostIp: '127.0.0.1', published: 8000, target: 8080 }],
+      prometheus: [{ hostIp: '127.0.0.1', published: 9090, target: 9090 }],
+      grafana: [{ hostIp: '127.0.0.1', published: 3000, target: 3000 }],
     });
   });
 
@@ -293,7 +298,7 @@ describe('when docker-compose.yml is read', () => {
 
   it('runs the one-shot jobs once and keeps the long-running services up', () => {
     for (const name of ['temporal-schema', 'temporal-namespace', 'actiongate-migrate', 'actiongate-policies']) expect(service(name).restart ?? 'no').toBe('no');
-    for (const name of ['postgres', 'temporal', 'temporal-ui', 'actiongate-worker']) expect(service(name).restart).toBe('unless-stopped');
+    for (const name of ['postgres', 'temporal', 'temporal-ui', 'actiongate-worker', 'prometheus', 'grafana']) expect(service(name).restart).toBe('unless-stopped');
   });
 
   it('mounts only files that exist in the repository, and declares its named volumes', () => {
@@ -455,6 +460,56 @@ describe('when the worker service is configured', () => {
     expect(interpolated(env.TEMPORAL_NAMESPACE ?? '')).toBe('default');
     expect(env.ACTIONGATE_POLICIES).toBe('/app/policies');
     expect(env.ACTIONGATE_TASK_QUEUE).toBe('actiongate');
+  });
+});
+
+describe('when Prometheus and Grafana are configured', () => {
+  const prometheus = service('prometheus');
+  const grafana = service('grafana');
+  const config = parse(readFileSync(hostPathOf(prometheus, '/etc/prometheus/prometheus.yml'), 'utf8')) as {
+    rule_files?: string[];
+    scrape_configs?: Array<{ job_name: string; metrics_path?: string; dns_sd_configs?: Array<{ names: string[]; type?: string; port?: number }>; static_configs?: Array<{ targets: string[] }> }>;
+  };
+
+  it('runs Prometheus on the mounted config, with a named volume for its data', () => {
+    expect(argv(prometheus.command)).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    const data = argv(prometheus.command).find((a) => a.startsWith('--storage.tsdb.path='))?.split('=')[1];
+    expect(mounts(prometheus).find((m) => m.target === data)?.bind).toBe(false);
+  });
+
+  it("scrapes every worker replica's /metrics on ACTIONGATE_HTTP_PORT as job actiongate-worker", () => {
+    const job = (config.scrape_configs ?? []).find((j) => j.job_name === 'actiongate-worker');
+    expect(job).toBeDefined();
+    expect(job?.metrics_path ?? '/metrics').toBe('/metrics');
+    // DNS service discovery on the service name: one target per `--scale` replica.
+    expect(job?.dns_sd_configs).toEqual([expect.objectContaining({ names: ['actiongate-worker'], type: 'A', port: Number(environment(service('actiongate-worker')).ACTIONGATE_HTTP_PORT) })]);
+    expect(SERVICES['actiongate-worker']).toBeDefined();
+  });
+
+  it('loads the alert rules, mounted beside the config from deploy/prometheus/alerts.yml', () => {
+    expect(config.rule_files).toEqual(['alerts.yml']);
+    expect(hostPathOf(prometheus, '/etc/prometheus/alerts.yml')).toBe(join(REPO_ROOT, 'deploy/prometheus/alerts.yml'));
+  });
+
+  it('provisions Grafana with that Prometheus and the ActionGate dashboard', () => {
+    const datasources = parse(readFileSync(hostPathOf(grafana, '/etc/grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as { datasources: Array<{ type: string; url: string; uid: string }> };
+    expect(datasources.datasources).toEqual([expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090' })]);
+    const dashboard = JSON.parse(readFileSync(hostPathOf(grafana, '/etc/grafana/dashboards/actiongate.json'), 'utf8')) as { panels: Array<{ datasource?: { uid?: string } }> };
+    for (const panel of dashboard.panels.filter((p) => p.datasource)) expect(panel.datasource?.uid).toBe(datasources.datasources[0]?.uid);
+    const providers = parse(readFileSync(hostPathOf(grafana, '/etc/grafana/provisioning/dashboards/actiongate.yml'), 'utf8')) as { providers: Array<{ options: { path: string } }> };
+    expect(providers.providers.map((p) => p.options.path)).toEqual(['/etc/grafana/dashboards']);
+    expect(environment(grafana).GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH).toBe('/etc/grafana/dashboards/actiongate.json');
+  });
+
+  it('lets anonymous users view Grafana and nobody log in, sign up or edit', () => {
+    expect(environment(grafana)).toMatchObject({
+      GF_AUTH_ANONYMOUS_ENABLED: 'true',
+      GF_AUTH_ANONYMOUS_ORG_ROLE: 'Viewer',
+      GF_AUTH_DISABLE_LOGIN_FORM: 'true',
+      GF_AUTH_BASIC_ENABLED: 'false',
+      GF_USERS_ALLOW_SIGN_UP: 'false',
+    });
+    for (const mount of mounts(grafana).filter((m) => m.bind)) expect((grafana.volumes ?? []).some((v) => typeof v === 'string' && v.startsWith(`${mount.source}:`) && v.endsWith(':ro')), mount.source).toBe(true);
   });
 });
 

@@ -1,8 +1,11 @@
 // The outcome mix and the shift rule, without Postgres: the thresholds at their edges.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Outcome } from '../../src/policy/decision.js';
 import { outcomeMix, policyLabel, type DecisionCount } from '../../src/stats/outcome-mix.js';
 import { OUTCOME_SHIFT_RULE } from '../../src/stats/outcome-shift-rule.js';
+import { REPO_ROOT } from '../support/paths.js';
 
 const AT = '2026-12-01T00:00:00.000Z';
 
@@ -20,15 +23,29 @@ function counts(surface: string, baseline: number[], recent: number[], version: 
 const flagged = (c: DecisionCount[]) => outcomeMix(c).surfaces.map((s) => [s.surface, s.flagged]);
 
 describe('when the rule is read', () => {
-  it('has the numbers of the outcome-shift alert', () => {
-    expect(OUTCOME_SHIFT_RULE).toEqual({
-      refusedOutcomes: ['DENY', 'SILENCE'],
-      recentWindowMs: 300_000,
-      rangeMs: 3_600_000,
-      minRecentShare: 0.25,
-      minRatio: 3,
-      minRecentDecisions: 10,
-    });
+  it('has the numbers of the outcome-shift alert (deploy/prometheus/alerts.yml), read from the alert itself', async () => {
+    expect(OUTCOME_SHIFT_RULE).toMatchObject({ refusedOutcomes: ['DENY', 'SILENCE'], recentWindowMs: 300_000, rangeMs: 3_600_000 });
+    const rules = await readFile(join(REPO_ROOT, 'deploy', 'prometheus', 'alerts.yml'), 'utf8');
+    const shift = rules.slice(rules.indexOf('alert: ActionGateOutcomeShift'));
+    expect(shift).toContain(`surface:actiongate_refusals:share5m >= ${OUTCOME_SHIFT_RULE.minRecentShare}`);
+    expect(shift).toContain(`surface:actiongate_refusals:share5m >= ${OUTCOME_SHIFT_RULE.minRatio} * surface:actiongate_refusals:share1h`);
+    expect(shift).toContain(`surface:actiongate_decisions:rate5m * 300 >= ${OUTCOME_SHIFT_RULE.minRecentDecisions}`);
+    // The recorded share leaves out the same gate faults.
+    const share = rules.slice(rules.indexOf('record: surface:actiongate_refusals:share5m'), rules.indexOf('record: surface:actiongate_refusals:share1h'));
+    expect(share).toContain(`outcome=~"${OUTCOME_SHIFT_RULE.refusedOutcomes.join('|')}", reason_class!~"${OUTCOME_SHIFT_RULE.gateFaultReasons.join('|')}"`);
+  });
+
+  it('does not count the gate\'s own refusals (a gate timeout burst) as refused', () => {
+    const rows = [
+      { surface: 'gf', policyVersion: 'v1', policyDigest: null, outcome: 'PERMIT' as const, recent: false, count: 98, firstIssuedAt: '2026-11-24T09:00:00.000Z' },
+      { surface: 'gf', policyVersion: 'v1', policyDigest: null, outcome: 'DENY' as const, recent: false, count: 2, firstIssuedAt: '2026-11-24T09:00:00.000Z' },
+      { surface: 'gf', policyVersion: 'v1', policyDigest: null, outcome: 'PERMIT' as const, recent: true, count: 60, firstIssuedAt: '2026-11-24T09:56:00.000Z' },
+      { surface: 'gf', policyVersion: 'v1', policyDigest: null, outcome: 'DENY' as const, recent: true, count: 40, firstIssuedAt: '2026-11-24T09:56:00.000Z', gateFault: true },
+    ];
+    const mix = outcomeMix(rows);
+    expect(mix.surfaces[0]?.flagged).toBe(false);
+    expect(mix.surfaces[0]?.recent).toMatchObject({ decisions: 100, refused: 0 });
+    expect(outcomeMix(rows.map((r) => ({ ...r, gateFault: false }))).surfaces[0]?.flagged).toBe(true);
   });
 });
 
