@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import { GATE_REASONS, overridable } from '../src/action/action-result.js';
 import type { RequestSignature } from '../src/identity/request-signature.js';
 import type { PolicyDecision } from '../src/policy/decision.js';
@@ -109,6 +109,18 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
   // Observed once: only the step whose own body was committed (a re-run finds the receipt before evaluating).
   if (committed.kind === 'decided' && committed.decision.receiptId === receiptId(body)) {
     deps.metrics?.decisionLatency(request.surface, (decidedAt.getTime() - Date.parse(input.submittedAt)) / 1_000);
+    // One line per decision, by the step that recorded it (the activity logger adds workflow and run ids).
+    log.info(`decision ${body.outcome} on ${request.surface}`, {
+      event: 'decision',
+      idempotencyKey: request.idempotencyKey,
+      surface: request.surface,
+      action: request.action,
+      outcome: body.outcome,
+      reasons: body.reasons,
+      mode: body.mode,
+      policyDigest: body.policy.digest,
+      receiptId: committed.decision.receiptId,
+    });
   }
   await deps.faultPoints?.reach('decide.after-commit', request.idempotencyKey);
   return committed;

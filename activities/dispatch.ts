@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { allowsDispatch } from '../src/action/action-result.js';
 import { ConnectorError, type ConnectorRegistry } from '../src/connectors/connector.js';
 import { digestJson, digestsEqual, type Digest } from '../src/request/digest.js';
@@ -148,7 +148,19 @@ async function recordOutcome(
   const body = outcomeBody(request, decision, (deps.now ?? (() => new Date()))().toISOString(), { status, resultHash, error });
   const { receipt, inserted } = await deps.store.append(body).catch(rethrowStoreError);
   // Attempts are observed once, by the attempt that recorded the outcome.
-  if (inserted) deps.metrics?.dispatchAttempts(request.surface, Context.current().info.attempt);
+  if (inserted) {
+    deps.metrics?.dispatchAttempts(request.surface, Context.current().info.attempt);
+    log[status === 'succeeded' ? 'info' : 'warn'](`dispatch ${status} on ${request.surface}`, {
+      event: 'dispatch',
+      idempotencyKey: request.idempotencyKey,
+      surface: request.surface,
+      action: request.action,
+      outcome: decision.body.outcome,
+      dispatch: status,
+      receiptId: receipt.receiptId,
+      ...(error ? { error: error.message, errorCode: error.code } : {}),
+    });
+  }
   return { receiptId: receipt.receiptId, body: receipt.body as OutcomeReceiptBody };
 }
 

@@ -27,6 +27,10 @@ export interface ActionGateConfig {
   receiptSigningKey?: string;
   /** The worker's HTTP port for /healthz and /readyz (ACTIONGATE_HTTP_PORT, as given); off when unset. */
   httpPort?: string;
+  /** The worker's log level (ACTIONGATE_LOG_LEVEL, as given: trace, debug, info, warn, error or fatal; default info). */
+  logLevel?: string;
+  /** The worker's log format (ACTIONGATE_LOG_FORMAT, as given: json or pretty; default json). */
+  logFormat?: string;
   /** `actiongate serve`: its configuration file (ACTIONGATE_API_CONFIG). */
   apiConfig?: string;
   /** `actiongate serve`: its port (ACTIONGATE_API_PORT, as given). */
@@ -65,6 +69,8 @@ export const ENVIRONMENT_HELP = `Environment:
   ACTIONGATE_BUNDLE_KEYS         key set file (JSON) of the public keys trusted to sign policy bundles
   ACTIONGATE_RECEIPT_KEY         private key file the worker signs receipts with (signed, hash-chained log)
   ACTIONGATE_HTTP_PORT           port of the worker's /healthz and /readyz (off when unset)
+  ACTIONGATE_LOG_LEVEL           the worker's log level: trace, debug, info, warn, error or fatal (default info)
+  ACTIONGATE_LOG_FORMAT          the worker's log lines: json (one JSON object a line) or pretty (default json)
   ACTIONGATE_API_CONFIG          configuration file of \`actiongate serve\` (authentication, gateway key, limits)
   ACTIONGATE_API_PORT            port of \`actiongate serve\` and of the HTTP API of \`actiongate start\` (default 8080)
   ACTIONGATE_API_TOKEN           bearer JWT or API key \`actiongate mcp --api URL\` calls the HTTP API with`;
@@ -114,6 +120,8 @@ export function resolveConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
     bundleKeys: optionalPath(env.ACTIONGATE_BUNDLE_KEYS, cwd),
     receiptSigningKey: optionalPath(env.ACTIONGATE_RECEIPT_KEY, cwd),
     httpPort: nonEmpty(env.ACTIONGATE_HTTP_PORT),
+    logLevel: nonEmpty(env.ACTIONGATE_LOG_LEVEL),
+    logFormat: nonEmpty(env.ACTIONGATE_LOG_FORMAT),
     apiConfig: nonEmpty(env.ACTIONGATE_API_CONFIG),
     apiPort: nonEmpty(env.ACTIONGATE_API_PORT),
     apiToken: nonEmpty(env.ACTIONGATE_API_TOKEN),

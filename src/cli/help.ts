@@ -71,6 +71,11 @@ With ACTIONGATE_HTTP_PORT set, it serves GET /healthz (200 while the process run
 (200 when the worker polls, Postgres answers and the policies are loaded; else 503, with
 {"ready": false, "checks": {...}} naming the failing check) on that port, all interfaces.
 
+Logs: one event a line on standard error, JSON by default (level, time, msg and flat fields:
+idempotencyKey, surface, outcome, workflowId, runId where they apply), the Temporal SDK's and
+core's events included; ACTIONGATE_LOG_FORMAT=pretty for human lines, ACTIONGATE_LOG_LEVEL to
+change the level (default info).
+
 Where the policies come from:
   ACTIONGATE_BUNDLE_KEYS set     the bundle store (\`actiongate policy publish\`, \`policy activate\`):
                                  the active signed bundle, verified against that key set; a new
@@ -80,7 +85,7 @@ Where the policies come from:
   otherwise                      the policy directory ACTIONGATE_POLICIES, unsigned, read once at
                                  start (development mode).
 
-${environmentHelp(['temporal', 'database', 'ACTIONGATE_TASK_QUEUE', 'ACTIONGATE_POLICIES', 'ACTIONGATE_BUNDLE_KEYS', 'ACTIONGATE_RECEIPT_KEY', 'ACTIONGATE_HTTP_PORT'])}`;
+${environmentHelp(['temporal', 'database', 'ACTIONGATE_TASK_QUEUE', 'ACTIONGATE_POLICIES', 'ACTIONGATE_BUNDLE_KEYS', 'ACTIONGATE_RECEIPT_KEY', 'ACTIONGATE_HTTP_PORT', 'ACTIONGATE_LOG_LEVEL', 'ACTIONGATE_LOG_FORMAT'])}`;
 
 export const SUBMIT_HELP = `Usage: actiongate submit [FILE|-] [--key KEYFILE] [--no-wait] [--fail-on-refusal]
 

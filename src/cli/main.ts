@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ActionGateError } from '../errors.js';
 import { CliError } from './cli-error.js';
-import { resolveConfig } from './config.js';
+import { resolveConfig, type ActionGateConfig } from './config.js';
 import type { CommandIo } from './command-io.js';
 import { DB_MIGRATE_HELP, MAIN_HELP, START_HELP, SUBMIT_HELP, WORKER_HELP } from './help.js';
 import { MCP_HELP } from './help.js';
@@ -50,7 +50,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     case 'worker':
       if (help) return printHelp(WORKER_HELP);
       rejectUnknown(values, [], 'worker');
-      return (await import('./commands/worker.js')).workerCommand(config, log);
+      return runWorker(config);
     case 'submit':
       if (help) return printHelp(SUBMIT_HELP);
       rejectUnknown(values, ['no-wait', 'key', 'fail-on-refusal'], 'submit');
@@ -93,6 +93,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       // Even with --help: printing the global help and exit 0 would tell a script the command exists.
       throw new CliError('USAGE', `unknown command ${JSON.stringify(command)}; run actiongate --help`);
   }
+}
+
+/**
+ * The worker logs structured events (src/cli/worker-logger.ts), its fatal error too; other
+ * commands print human lines. A bad ACTIONGATE_LOG_LEVEL or _FORMAT is a usage error before any.
+ */
+async function runWorker(config: ActionGateConfig): Promise<number> {
+  const { createWorkerLogging } = await import('./worker-logger.js');
+  const logging = createWorkerLogging({ level: config.logLevel, format: config.logFormat });
+  const { workerCommand } = await import('./commands/worker.js');
+  return workerCommand(config, logging).catch((err: unknown) => logging.failed(err));
 }
 
 /** The arguments after a command group's name; `actiongate --help policy` asks the group for help. */

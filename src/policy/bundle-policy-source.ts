@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { LogLine } from '../logging/log-line.js';
 import { compileVerifiedBundle } from '../bundle/compile-verified-bundle.js';
 import { verifyBundle } from '../bundle/verify-bundle.js';
 import { ActionGateError } from '../errors.js';
@@ -18,7 +19,7 @@ export interface BundleStorePolicySourceOptions {
   /** Keys trusted to sign policy bundles. A bundle that does not verify against them is never used. */
   trusted: KeySet;
   /** Where state changes go; a rejected bundle is logged with "POLICY BUNDLE REJECTED" and its code. */
-  log: (line: string) => void;
+  log: LogLine;
   /**
    * Opens a new, connected client for LISTEN (called again after the connection drops). Without
    * it, activations are picked up by polling only.
@@ -68,7 +69,7 @@ const DEFAULT_RECONNECT_MS = { min: 1_000, max: 30_000 };
 export class BundleStorePolicySource implements PolicySource {
   private readonly store: BundleStoreReader;
   private readonly trusted: KeySet;
-  private readonly log: (line: string) => void;
+  private readonly log: LogLine;
   private readonly connectListener: (() => Promise<pg.Client>) | undefined;
   private readonly pollMs: number;
   private readonly reconnectMs: { min: number; max: number };
@@ -209,6 +210,7 @@ export class BundleStorePolicySource implements PolicySource {
             (this.state.kind === 'ready'
               ? `new actions keep pinning ${describeSet(this.state.set)} until it answers`
               : 'new actions are refused with SILENCE (policy_unavailable) until it answers'),
+          { level: 'warn', error: firstLine(error) },
         );
       }
       if (this.state.kind === 'loading' || this.state.kind === 'unreachable') this.state = { kind: 'unreachable', error };
@@ -220,7 +222,7 @@ export class BundleStorePolicySource implements PolicySource {
     }
     if (!activation) {
       if (this.state.kind !== 'none') {
-        this.log('NO ACTIVE POLICY BUNDLE: every action is refused with SILENCE (policy_unavailable) until one is published and activated');
+        this.log('NO ACTIVE POLICY BUNDLE: every action is refused with SILENCE (policy_unavailable) until one is published and activated', { level: 'error' });
       }
       this.state = { kind: 'none' };
       return;
@@ -235,6 +237,7 @@ export class BundleStorePolicySource implements PolicySource {
       this.log(
         `policy bundle ${describeSet(set)} is active (revision ${activation.revision}, activated by ${activation.activatedBy} at ${activation.activatedAt}` +
           `${activation.rollback ? ', a rollback' : ''})`,
+        { policyVersion: set.version, policyDigest: set.digest, revision: activation.revision, activatedBy: activation.activatedBy, rollback: activation.rollback },
       );
     } catch (err) {
       const error = asError(err);
@@ -249,11 +252,11 @@ export class BundleStorePolicySource implements PolicySource {
     try {
       bundle = await this.store.get(digest);
     } catch (err) {
-      this.log(`pinned policy bundle ${digest} cannot be fetched (${firstLine(asError(err))}): the action is refused with SILENCE (policy_unavailable)`);
+      this.log(`pinned policy bundle ${digest} cannot be fetched (${firstLine(asError(err))}): the action is refused with SILENCE (policy_unavailable)`, { level: 'error', policyDigest: digest });
       return undefined;
     }
     if (!bundle) {
-      this.log(`pinned policy bundle ${digest} is not in the bundle store: the action is refused with SILENCE (policy_unavailable)`);
+      this.log(`pinned policy bundle ${digest} is not in the bundle store: the action is refused with SILENCE (policy_unavailable)`, { level: 'error', policyDigest: digest });
       return undefined;
     }
     try {
@@ -282,7 +285,15 @@ export class BundleStorePolicySource implements PolicySource {
   }
 
   private logRejected(bundle: StoredBundle, code: string, error: Error, consequence: string): void {
-    this.log(`POLICY BUNDLE REJECTED: ${code}: bundle ${bundle.version} (${bundle.digest}, signed by ${bundle.keyId}): ${firstLine(error)}; ${consequence}`);
+    this.log(`POLICY BUNDLE REJECTED: ${code}: bundle ${bundle.version} (${bundle.digest}, signed by ${bundle.keyId}): ${firstLine(error)}; ${consequence}`, {
+      level: 'error',
+      event: 'policy_bundle_rejected',
+      code,
+      policyVersion: bundle.version,
+      policyDigest: bundle.digest,
+      keyId: bundle.keyId,
+      error: firstLine(error),
+    });
   }
 
   private async listen(): Promise<void> {
@@ -300,7 +311,7 @@ export class BundleStorePolicySource implements PolicySource {
         void connected.end().catch(() => undefined);
         if (this.closed) return;
         this.listenerDown = true;
-        this.log(`lost the policy activation listener (${firstLine(err)}); polling every ${this.pollMs / 1000} s meanwhile, reconnecting`);
+        this.log(`lost the policy activation listener (${firstLine(err)}); polling every ${this.pollMs / 1000} s meanwhile, reconnecting`, { level: 'warn', error: firstLine(err) });
         this.scheduleListen();
       };
       connected.on('error', onLost);
@@ -325,7 +336,7 @@ export class BundleStorePolicySource implements PolicySource {
       await client?.end().catch(() => undefined);
       if (this.closed) return;
       if (!this.listenerDown) {
-        this.log(`cannot listen for policy activations (${firstLine(asError(err))}); polling every ${this.pollMs / 1000} s meanwhile, retrying`);
+        this.log(`cannot listen for policy activations (${firstLine(asError(err))}); polling every ${this.pollMs / 1000} s meanwhile, retrying`, { level: 'warn', error: firstLine(asError(err)) });
       }
       this.listenerDown = true;
       this.scheduleListen();

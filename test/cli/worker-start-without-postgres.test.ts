@@ -91,8 +91,9 @@ describe('when Postgres is not reachable at start', () => {
     const port = await freePort();
     const worker = startWorker(urlOnPort(port));
     const log = await worker.waitFor(/attempt 2, next in 2s\)/, 15_000);
-    const lines = log.split('\n').filter((l) => l.includes('waiting for Postgres'));
-    expect(lines[0]).toMatch(new RegExp(`^actiongate: waiting for Postgres at postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${port}/[^:]+: .*ECONNREFUSED.* \\(attempt 1, next in 1s\\)$`));
+    // One JSON event a line: the message is the human line.
+    const lines = log.split('\n').filter((l) => l.includes('waiting for Postgres')).map((l) => (JSON.parse(l) as { msg: string }).msg);
+    expect(lines[0]).toMatch(new RegExp(`^waiting for Postgres at postgres://postgres:\\*\\*\\*@127\\.0\\.0\\.1:${port}/[^:]+: .*ECONNREFUSED.* \\(attempt 1, next in 1s\\)$`));
     expect(lines[1]).toMatch(/\(attempt 2, next in 2s\)$/);
     expect(log).not.toContain(new URL(testEnv().databaseUrl).password);
     const { code, ms } = await worker.stop('SIGTERM');

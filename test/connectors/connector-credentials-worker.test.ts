@@ -80,7 +80,7 @@ describe('when a connector secret is missing at start', () => {
     const run = await runCli(['worker'], baseEnv(uniqueId('secret-missing')));
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(
-      'actiongate: CONNECTOR_SECRET_UNAVAILABLE: surface payments: header Authorization: environment variable PAYMENTS_API_TOKEN is not set',
+      'CONNECTOR_SECRET_UNAVAILABLE: surface payments: header Authorization: environment variable PAYMENTS_API_TOKEN is not set',
     );
     expect(run.stdout).not.toContain('worker polling task queue');
   });
@@ -118,7 +118,7 @@ describe('when the active bundle of the bundle store names a secret that is miss
       expect(run.code).toBe(1);
       expect(run.stdout + run.stderr).toContain('POLICY BUNDLE REJECTED: CONNECTOR_SECRET_UNAVAILABLE');
       expect(run.stderr).toContain(
-        'actiongate: CONNECTOR_SECRET_UNAVAILABLE: surface payments: header Authorization: environment variable PAYMENTS_API_TOKEN is not set',
+        'CONNECTOR_SECRET_UNAVAILABLE: surface payments: header Authorization: environment variable PAYMENTS_API_TOKEN is not set',
       );
       expect(run.stdout).not.toContain('worker polling task queue');
     } finally {

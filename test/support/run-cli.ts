@@ -31,18 +31,27 @@ export interface CliWorker {
   readonly process: ChildProcess;
   /** Everything the worker printed so far (stdout and stderr). */
   log(): string;
+  /** What it printed on standard error alone (its log: one JSON object a line by default). */
+  stderr(): string;
 }
 
-/** Starts `actiongate worker` with only PATH and `env` set; resolves once it polls its task queue. */
+/**
+ * Starts `actiongate worker` with only PATH and `env` set; resolves once it polls its task queue
+ * (the message of its "worker polling task queue" event, in a JSON line or a pretty one).
+ */
 export async function startCliWorker(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<CliWorker> {
   const child = spawn(process.execPath, [BIN, 'worker'], { env: { PATH: process.env.PATH, ...env }, cwd: REPO_ROOT });
   let output = '';
+  let stderr = '';
   child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => {
+    output += d;
+    stderr += d;
+  });
   const deadline = Date.now() + timeoutMs;
   while (!output.includes('worker polling task queue')) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { process: child, log: () => output };
+  return { process: child, log: () => output, stderr: () => stderr };
 }

@@ -327,9 +327,9 @@ describe('when a request asks for break-glass on a DENY the policies made', () =
     expect(summary(bodies).map((s) => s.split(' ').slice(0, 2).join(' '))).toEqual(['decision DENY', 'override PERMIT', 'outcome succeeded']);
     expect(await operatorsAttribute(request.idempotencyKey)).toEqual(['overridden']);
     ended.overridden = request.idempotencyKey;
-    const log = workers.long?.log() ?? '';
-    expect(log).toContain('break_glass_used');
-    expect(log).toContain(request.idempotencyKey);
+    // The worker's log is one JSON event a line; the SDK's logger buffers its events ~100 ms to order them.
+    const warning = await logLine(() => workers.long?.log() ?? '', (line) => line.msg === 'break_glass_used');
+    expect(warning).toMatchObject({ level: 'warn', event: 'break_glass_used', idempotencyKey: request.idempotencyKey, surface: 'config-changes', operators: ['sam'], workflowId: request.idempotencyKey });
     const shown = await runCli(['receipts', 'show', request.idempotencyKey], { DATABASE_URL: databaseUrl });
     expect(shown.code).toBe(0);
     expect(shown.stdout.trim().split('\n')).toHaveLength(3);
@@ -423,3 +423,16 @@ describe('when the log of actions that waited for operators is checked', () => {
     expect(answer(ended.timedOut)).toMatchObject({ authorized: false, code: 'OPERATORS_DENIED' });
   });
 });
+
+/** The first JSON line of a worker's log that `match` accepts, waited for up to 5 s. */
+async function logLine(log: () => string, match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  for (const deadline = Date.now() + 5_000; ; await new Promise((r) => setTimeout(r, 50))) {
+    const found = log()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find(match);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no such line in the worker's log:\n${log()}`);
+  }
+}

@@ -18,7 +18,9 @@ import { GateMetrics, type PolicyBundleState } from '../../metrics/gate-metrics.
 import { freePort } from '../../devstack/free-port.js';
 import type { CompiledPolicySet } from '../../policy/policy-set.js';
 import { Runtime } from '@temporalio/worker';
-import { createActionGateWorker } from '../../worker/actiongate-worker.js';
+import { createActionGateWorker, loadWorkflowBundle } from '../../worker/actiongate-worker.js';
+import type { LogLine } from '../../logging/log-line.js';
+import type { WorkerLogging } from '../worker-logger.js';
 import { connectClient, connectWorker, waitForDatabase } from '../connect.js';
 import type { ActionGateConfig } from '../config.js';
 import { CliError } from '../cli-error.js';
@@ -26,14 +28,14 @@ import { CliError } from '../cli-error.js';
 /** A server (or namespace) that is still starting answers UNAVAILABLE or NOT_FOUND for a while. */
 const TEMPORAL_STARTUP_WAIT_MS = 60_000;
 
-async function registerSearchAttributes(config: ActionGateConfig, log: (line: string) => void, signal: AbortSignal): Promise<void> {
+async function registerSearchAttributes(config: ActionGateConfig, log: LogLine, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + TEMPORAL_STARTUP_WAIT_MS;
   for (let attempt = 1; !signal.aborted; attempt++) {
     try {
       const { connection } = await connectClient(config);
       try {
         const added = await ensureSearchAttributes(connection, config.temporalNamespace);
-        if (added.length > 0) log(`registered search attributes: ${added.join(', ')}`);
+        if (added.length > 0) log(`registered search attributes: ${added.join(', ')}`, { searchAttributes: added });
         return;
       } finally {
         await connection.close();
@@ -41,7 +43,7 @@ async function registerSearchAttributes(config: ActionGateConfig, log: (line: st
     } catch (err) {
       if (Date.now() > deadline) throw err;
       const message = (err as Error).message.split('\n')[0];
-      log(`Temporal not ready (attempt ${attempt}: ${message}); retrying for up to ${TEMPORAL_STARTUP_WAIT_MS / 1000} s`);
+      log(`Temporal not ready (attempt ${attempt}: ${message}); retrying for up to ${TEMPORAL_STARTUP_WAIT_MS / 1000} s`, { level: 'warn', attempt, error: message ?? null });
       await sleep(Math.min(5_000, 500 * attempt), undefined, { signal }).catch(() => undefined);
     }
   }
@@ -59,10 +61,13 @@ function stopOnSignals(): { signal: AbortSignal; dispose(): void } {
   return { signal: controller.signal, dispose: () => signals.forEach((name) => process.off(name, stop)) };
 }
 
-export async function workerCommand(config: ActionGateConfig, log: (line: string) => void): Promise<number> {
+export async function workerCommand(config: ActionGateConfig, logging: WorkerLogging): Promise<number> {
+  const { log } = logging;
   // Configuration mistakes stop the worker before it waits for anything.
   const httpPort = parseHttpPort(config.httpPort);
   await checkPolicyFolder(config);
+  // Before anything that could create the default runtime (which logs plain text): one install per process.
+  const telemetry = await installRuntime(logging, httpPort !== undefined);
   const starting = stopOnSignals();
   const stoppedEarly = () => {
     log('stopped before the worker started');
@@ -74,21 +79,23 @@ export async function workerCommand(config: ActionGateConfig, log: (line: string
     if (!database) return stoppedEarly();
     const { pool, ready: migrated } = database;
     try {
-      if (migrated.applied.length > 0) log(`applied migrations: ${migrated.applied.join(', ')}`);
+      if (migrated.applied.length > 0) log(`applied migrations: ${migrated.applied.join(', ')}`, { migrations: migrated.applied });
 
       const signer = config.receiptSigningKey === undefined ? undefined : await readPrivateKeyFile(config.receiptSigningKey);
-      log(signer ? `receipts signed with ${signer.keyId} into the hash-chained log` : 'receipts NOT signed (ACTIONGATE_RECEIPT_KEY is not set)');
+      if (signer) log(`receipts signed with ${signer.keyId} into the hash-chained log`, { receiptKeyId: signer.keyId });
+      else log('receipts NOT signed (ACTIONGATE_RECEIPT_KEY is not set)', { level: 'warn' });
       const policies = config.bundleKeys === undefined ? await directoryPolicies(config, log) : await storePolicies(config, config.bundleKeys, pool, log);
       try {
         await registerSearchAttributes(config, log, starting.signal);
         if (starting.signal.aborted) return stoppedEarly();
 
-        const telemetry = httpPort === undefined ? undefined : await installSdkMetrics();
         const metrics = httpPort === undefined ? undefined : new GateMetrics({ bundle: bundleState(policies) });
         const connection = await connectWorker(config);
         try {
           const worker = await createActionGateWorker({
             connection,
+            // The prebuilt bundle, or the workflows bundled now with the bundler's statistics at debug.
+            workflowBundle: await loadWorkflowBundle(logging.bundler),
             namespace: config.temporalNamespace,
             taskQueue: config.taskQueue,
             policies: policies.source,
@@ -108,9 +115,13 @@ export async function workerCommand(config: ActionGateConfig, log: (line: string
             },
             ...(metrics ? { metrics: async () => mergedMetrics(metrics, telemetry) } : {}),
           });
-          if (health) log(`health on http://0.0.0.0:${httpPort}/healthz and /readyz, metrics on /metrics`);
+          if (health) log(`health on http://0.0.0.0:${httpPort}/healthz and /readyz, metrics on /metrics`, { httpPort: httpPort ?? null });
           try {
-            log(`worker polling task queue ${config.taskQueue} on ${config.temporalAddress} (namespace ${config.temporalNamespace}); Ctrl-C to stop`);
+            log(`worker polling task queue ${config.taskQueue} on ${config.temporalAddress} (namespace ${config.temporalNamespace}); Ctrl-C to stop`, {
+              taskQueue: config.taskQueue,
+              temporalAddress: config.temporalAddress,
+              namespace: config.temporalNamespace,
+            });
             await worker.run();
           } finally {
             health?.close();
@@ -132,14 +143,22 @@ export async function workerCommand(config: ActionGateConfig, log: (line: string
 }
 
 /**
- * The Temporal SDK's own worker metrics (task slots, poll and schedule-to-start latencies, ...):
- * the core's Prometheus exporter on a loopback port nobody else sees, merged into this worker's one
- * /metrics endpoint, so a deployment scrapes one target and opens one port.
+ * The Temporal runtime, installed once: the SDK's and the core's logs into the worker's logger
+ * (the core's forwarded, filtered at the worker's level), and with `metrics`, the SDK's own worker
+ * metrics (task slots, poll and schedule-to-start latencies, ...): the core's Prometheus exporter
+ * on a loopback port nobody else sees, merged into this worker's one /metrics endpoint, so a
+ * deployment scrapes one target and opens one port. Returns that exporter's URL.
  */
-async function installSdkMetrics(): Promise<{ url: string }> {
-  const port = await freePort();
-  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}`, countersTotalSuffix: true } } } });
-  return { url: `http://127.0.0.1:${port}/metrics` };
+async function installRuntime(logging: WorkerLogging, metrics: boolean): Promise<{ url: string } | undefined> {
+  const port = metrics ? await freePort() : undefined;
+  Runtime.install({
+    logger: logging.sdk,
+    telemetryOptions: {
+      logging: { forward: {}, filter: logging.coreFilter },
+      ...(port === undefined ? {} : { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}`, countersTotalSuffix: true } } }),
+    },
+  });
+  return port === undefined ? undefined : { url: `http://127.0.0.1:${port}/metrics` };
 }
 
 /** The gate's metrics, then the SDK's (a line says so when the SDK's exporter did not answer). */
@@ -194,14 +213,16 @@ interface WorkerPolicies {
 }
 
 /** Development mode: the policy directory, unsigned, read once. */
-async function directoryPolicies(config: ActionGateConfig, log: (line: string) => void): Promise<WorkerPolicies> {
-  log(`policies from directory (unsigned, development mode): ${config.policiesDir}; set ACTIONGATE_BUNDLE_KEYS to use signed bundles from the bundle store`);
+async function directoryPolicies(config: ActionGateConfig, log: LogLine): Promise<WorkerPolicies> {
+  log(`policies from directory (unsigned, development mode): ${config.policiesDir}; set ACTIONGATE_BUNDLE_KEYS to use signed bundles from the bundle store`, { policyMode: 'directory', policiesDir: config.policiesDir });
   const { source, set, error } = await loadStaticPolicySource(config.policiesDir);
   if (error) {
-    log(`POLICIES UNAVAILABLE from ${config.policiesDir}: ${error.message}`);
-    log('every action will be refused with SILENCE (policy_unavailable) until the policies are fixed and the worker restarted');
+    const fields = { level: 'error', policiesDir: config.policiesDir, error: error.message } as const;
+    log(`POLICIES UNAVAILABLE from ${config.policiesDir}: ${error.message}`, fields);
+    log('every action will be refused with SILENCE (policy_unavailable) until the policies are fixed and the worker restarted', { level: 'error' });
   } else if (set) {
-    log(`policies ${set.digest} loaded from ${config.policiesDir}: surfaces ${Object.keys(set.registry.surfaces).sort().join(', ')}`);
+    const surfaces = Object.keys(set.registry.surfaces).sort();
+    log(`policies ${set.digest} loaded from ${config.policiesDir}: surfaces ${surfaces.join(', ')}`, { policyDigest: set.digest, surfaces });
   }
   // A connector secret that is missing is a deployment error: it stops the worker here
   // (CONNECTOR_SECRET_UNAVAILABLE naming the surface, header and variable or file).
@@ -213,11 +234,11 @@ async function directoryPolicies(config: ActionGateConfig, log: (line: string) =
  * dispatch from the bundle the action was pinned to (built once per digest), so an activation that
  * changes a surface's system needs no restart either, and never redirects an action in flight.
  */
-async function storePolicies(config: ActionGateConfig, keysFile: string, pool: pg.Pool, log: (line: string) => void): Promise<WorkerPolicies> {
+async function storePolicies(config: ActionGateConfig, keysFile: string, pool: pg.Pool, log: LogLine): Promise<WorkerPolicies> {
   // A key set that cannot be read is a configuration error: stop here rather than refuse every action.
   const trusted = await loadKeySet(keysFile);
   const keys = trusted.keys.filter((key) => key.purpose === 'policy-bundle').map((key) => key.keyId);
-  log(`policies from the bundle store (signed bundles, trusted keys from ${keysFile}: ${keys.join(', ') || 'none for policy-bundle'})`);
+  log(`policies from the bundle store (signed bundles, trusted keys from ${keysFile}: ${keys.join(', ') || 'none for policy-bundle'})`, { policyMode: 'store', trustedKeys: keys });
   const databaseUrl = config.databaseUrl as string; // waitForDatabase succeeded, so it is set
   const connectors = new PolicyConnectors({ current: () => source.lastVerifiedActive(), pinned: (digest) => source.pinned(digest) });
   const source: BundleStorePolicySource = new BundleStorePolicySource({
@@ -235,8 +256,8 @@ async function storePolicies(config: ActionGateConfig, keysFile: string, pool: p
     await source.close();
     throw state.error;
   }
-  if (state.kind === 'ready') log(`policy mode store: active bundle ${state.set.version} (${state.set.digest})`);
-  else log(`policy mode store: no usable active bundle (${state.kind}); every action is refused with SILENCE (policy_unavailable) until one is activated`);
+  if (state.kind === 'ready') log(`policy mode store: active bundle ${state.set.version} (${state.set.digest})`, { policyVersion: state.set.version, policyDigest: state.set.digest });
+  else log(`policy mode store: no usable active bundle (${state.kind}); every action is refused with SILENCE (policy_unavailable) until one is activated`, { level: 'error', policyState: state.kind });
   return {
     source,
     connectors,
