@@ -60,6 +60,13 @@ export const SEARCH_ATTRIBUTES = {
    * used), `override-rejected`, `override-timeout`.
    */
   operators: defineSearchAttributeKey('ActionOperators', SearchAttributeType.KEYWORD),
+  /**
+   * The dispatch: `pending` while a permitted action is being dispatched, then the outcome's status,
+   * `succeeded`, `failed` or `skipped` (`unknown`: answered from an earlier run that left no outcome).
+   */
+  dispatch: defineSearchAttributeKey('ActionDispatch', SearchAttributeType.KEYWORD),
+  /** The decision's reasons: policy ids, or the gate's reason for a refusal (`gate_timeout`, ...). Never free text. */
+  reasons: defineSearchAttributeKey('ActionReasons', SearchAttributeType.KEYWORD_LIST),
 } as const;
 
 /** Application failure types the workflow raises; clients map them to typed errors. */

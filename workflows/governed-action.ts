@@ -8,8 +8,10 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -23,6 +25,7 @@ import { requestHash } from '../src/request/request-hash.js';
 import { SUPERSEDED_ERROR_CODE, receiptDetail, receiptSubject, type DecisionReceiptBody } from '../src/receipt/receipt-body.js';
 import type { RequestSignature } from '../src/identity/request-signature.js';
 import { DISPATCH_ACTIVITY_OPTIONS } from './dispatch-options.js';
+import { MAX_REASONS_SHOWN, renderCurrentDetails, type CurrentDetails } from './current-details.js';
 import {
   FAILURE_TYPES,
   SEARCH_ATTRIBUTES,
@@ -77,6 +80,14 @@ const MAX_REFUSED_SHOWN = 20;
 /** After the window's timer, how long to wait before asking again when the gate's clock is behind. */
 const WINDOW_RECHECK_MS = 5_000;
 
+/**
+ * Guards the ActionDispatch upserts: they are commands at positions where histories recorded
+ * before them have none, so a run started by older code replays without them (test/workflows/replay.test.ts).
+ * The card (setCurrentDetails) and the ActionReasons key added to the decision's existing upsert need
+ * no guard: the first is no command at all, the second changes no command's position or type.
+ */
+const DISPATCH_ATTRIBUTE_PATCH = 'action-dispatch-search-attribute';
+
 export async function governedActionWorkflow(input: GovernedActionInput): Promise<ActionResult> {
   const parsed = safeParseActionRequest(input?.request);
   if (!parsed.ok) {
@@ -94,6 +105,8 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
   }
   const ownHash = requestHash(request);
   let decision: ActionDecision | undefined;
+  const card: CurrentDetails = { decision: null, budgetMs: null, dispatch: null, operators: null };
+  setCurrentDetails(renderCurrentDetails(card));
 
   // Every submit of this key gets the one decision; a different request under the key is refused.
   setHandler(
@@ -125,7 +138,7 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
     begin = undefined; // the store did not answer within its budget: refuse below
   }
   if (begin?.kind === 'prior') {
-    return answerFromPrior(begin, (d) => (decision = d));
+    return answerFromPrior(begin, (d) => (decision = d), card);
   }
 
   // 2. The gate: one step that evaluates and commits the decision receipt, within the budget.
@@ -134,6 +147,7 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
   if (begin === undefined) {
     refusalDetail = { reason: 'receipt_store_unavailable', detail: 'the receipt store did not answer' };
   } else if (begin.kind === 'new') {
+    card.budgetMs = begin.budgetMs;
     const gate = proxyLocalActivities<Activities>({
       // The gate's own budget, plus the receipt write: the decide step enforces the budget inside;
       // this bounds a step that stopped answering altogether.
@@ -154,7 +168,7 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
     const issuedAt = now();
     const pending = refusalBody(request, ownHash, refusalDetail.reason, issuedAt);
     decision = decisionView({ ...pending, detail: receiptDetail(refusalDetail.detail) }, null);
-    publishDecision(decision);
+    publishDecision(decision, card);
     const refusalInput = { request, reason: refusalDetail.reason, detail: refusalDetail.detail, issuedAt };
     try {
       decided = await store.recordRefusal(refusalInput);
@@ -163,7 +177,7 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
     }
     if (decided.kind === 'decided' && decided.decision.body.outcome !== 'PERMIT') {
       decision = decisionView(decided.decision.body, decided.decision.receiptId);
-      publishDecision(decision);
+      publishDecision(decision, card);
     }
     // A PERMIT found on record here was committed by a decide step whose answer came too late: the
     // agent has been told DENY, so it is not dispatched, and the outcome receipt says which refusal
@@ -172,17 +186,17 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
       code: SUPERSEDED_ERROR_CODE,
       message: `the agent was refused (DENY ${refusalDetail.reason}) before this decision was recorded; it was not carried out`,
     };
-    return finish(request, decided, decision, superseded, (d) => (decision = d));
+    return finish(request, decided, decision, superseded, (d) => (decision = d), card);
   }
   if (decided === undefined) throw ApplicationFailure.nonRetryable('no decision was reached', 'GATE_FAULT');
-  if (decided.kind === 'prior') return answerFromPrior(decided, (d) => (decision = d));
+  if (decided.kind === 'prior') return answerFromPrior(decided, (d) => (decision = d), card);
 
   decision = decisionView(decided.decision.body, decided.decision.receiptId);
-  publishDecision(decision);
+  publishDecision(decision, card);
   // A STEP_UP, or a DENY whose request asked for break-glass: the agent has its answer; the action
   // stays open for operators until the window closes.
-  const resolution = decided.decision.body.operators ? await awaitOperators(request, decided.decision) : undefined;
-  return finish(request, decided, decision, null, (d) => (decision = d), resolution);
+  const resolution = decided.decision.body.operators ? await awaitOperators(request, decided.decision, card) : undefined;
+  return finish(request, decided, decision, null, (d) => (decision = d), card, resolution);
 }
 
 /**
@@ -192,7 +206,7 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
  * verdict counts. Returns the recorded approval or override receipt, or null if none could be
  * recorded (the action then ends without dispatch).
  */
-async function awaitOperators(request: ActionRequest, decision: RecordedDecision): Promise<RecordedOperators | null> {
+async function awaitOperators(request: ActionRequest, decision: RecordedDecision, card: CurrentDetails): Promise<RecordedOperators | null> {
   const wait = decision.body.operators as NonNullable<DecisionReceiptBody['operators']>;
   const pending = wait.kind === 'approval' ? 'approval-pending' : 'break-glass-pending';
   upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.operators, value: pending }]);
@@ -208,6 +222,9 @@ async function awaitOperators(request: ActionRequest, decision: RecordedDecision
     refused: [],
     resolution: null,
   };
+  const shown: NonNullable<CurrentDetails['operators']> = { kind: wait.kind, until: wait.until, counted: 0, resolution: null };
+  card.operators = shown;
+  setCurrentDetails(renderCurrentDetails(card));
   setHandler(operatorApprovalSignal, (approval: unknown) => {
     if (view.resolution !== null) return;
     if (inbox.length >= MAX_PENDING_APPROVALS) {
@@ -251,6 +268,8 @@ async function awaitOperators(request: ActionRequest, decision: RecordedDecision
       .filter((check) => !check.ok && check.index >= approvals.length - batch.length)
       .map((check) => ({ operatorId: check.operatorId, rejection: check.rejection ?? 'refused', detail: check.detail ?? '' }));
     view.refused = [...view.refused, ...refusedNow].slice(-MAX_REFUSED_SHOWN);
+    shown.counted = view.counted.length;
+    setCurrentDetails(renderCurrentDetails(card));
     if (!arrived) await sleep(WINDOW_RECHECK_MS); // the window's timer fired before the gate's clock agreed
   }
   if (receipt) {
@@ -258,7 +277,11 @@ async function awaitOperators(request: ActionRequest, decision: RecordedDecision
     view.resolution = { outcome: body.outcome, reasons: body.reasons, receiptId: receipt.receiptId };
     // approved, approval-rejected, approval-timeout, overridden, override-rejected, override-timeout
     upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.operators, value: body.reasons[0].replace(/_/g, '-') }]);
+    shown.resolution = `${body.outcome} ${body.reasons[0]}`;
+  } else {
+    shown.resolution = 'unresolved';
   }
+  setCurrentDetails(renderCurrentDetails(card));
   return receipt;
 }
 
@@ -273,15 +296,17 @@ async function finish(
   told: ActionDecision,
   superseded: { code: string; message: string } | null,
   setDecision: (d: ActionDecision) => void,
+  card: CurrentDetails,
   operators?: RecordedOperators | null,
 ): Promise<ActionResult> {
-  if (decided.kind === 'prior') return answerFromPrior(decided, setDecision);
+  if (decided.kind === 'prior') return answerFromPrior(decided, setDecision, card);
   const recorded = decided.decision;
   let failure: { code: string; message: string } | null = null;
   let dispatched = false;
   let reported: { result?: unknown } = {};
   const permitted = allowsDispatch(recorded.body) || operators?.body.outcome === 'PERMIT';
   if (superseded === null && permitted) {
+    publishDispatch(card, 'pending', null);
     try {
       reported = await external.dispatch({ request });
       dispatched = true;
@@ -305,6 +330,7 @@ async function finish(
   } catch {
     outcome = await durableStore.recordOutcome(settleInput);
   }
+  publishDispatch(card, outcome.body.dispatch.status, outcome.body.dispatch.error?.code ?? null);
   await condition(allHandlersFinished);
   // The connector's answer is passed on only if it is the one the outcome receipt hashes: a forged
   // completion of dispatch cannot put words in the external system's mouth.
@@ -338,6 +364,7 @@ function operatorResolution(kind: 'approval' | 'override', receipt: RecordedOper
 async function answerFromPrior(
   prior: { decision: RecordedDecision; outcome: RecordedOutcome | null; operators?: RecordedOperators },
   setDecision: (d: ActionDecision) => void,
+  card: CurrentDetails,
 ): Promise<ActionResult> {
   const result = resultFromReceipts(prior);
   if (result.dispatch.status === 'unknown') {
@@ -352,7 +379,8 @@ async function answerFromPrior(
   // The update handler answers each submit from this view: the same request gets the decision on
   // record, a different one IDEMPOTENCY_CONFLICT.
   setDecision(view);
-  publishDecision(view);
+  publishDecision(view, card);
+  publishDispatch(card, result.dispatch.status, result.dispatch.error?.code ?? null);
   await condition(allHandlersFinished);
   // A run started for a different request under the key ends with the first request's answer, so a
   // later submit of the first request, which meets this closed run, reads that answer. Its own
@@ -361,11 +389,23 @@ async function answerFromPrior(
   return result;
 }
 
-function publishDecision(decided: ActionDecision): void {
+/** The decision on the workflow page: ActionOutcome, ActionReasons, PolicyDigest and the card. */
+function publishDecision(decided: ActionDecision, card: CurrentDetails): void {
   upsertSearchAttributes([
     { key: SEARCH_ATTRIBUTES.outcome, value: decided.outcome },
+    // Policy ids and gate reasons only (bounded by the policy set); the detail text stays out.
+    ...(decided.reasons.length > 0 ? [{ key: SEARCH_ATTRIBUTES.reasons, value: decided.reasons.slice(0, MAX_REASONS_SHOWN) }] : []),
     ...(decided.policy.digest ? [{ key: SEARCH_ATTRIBUTES.policyDigest, value: decided.policy.digest }] : []),
   ]);
+  card.decision = decided;
+  setCurrentDetails(renderCurrentDetails(card));
+}
+
+/** ActionDispatch (pending while dispatching, then the outcome's status) and the card; the error's code, never its text. */
+function publishDispatch(card: CurrentDetails, status: string, errorCode: string | null): void {
+  if (patched(DISPATCH_ATTRIBUTE_PATCH)) upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.dispatch, value: status }]);
+  card.dispatch = { status, errorCode };
+  setCurrentDetails(renderCurrentDetails(card));
 }
 
 function refusalBody(request: ActionRequest, hash: Digest, reason: string, issuedAt: string): DecisionReceiptBody {

@@ -8,7 +8,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActionDecision, ActionResult } from '../action/action-result.js';
-import { describeAction, parseActionRequest, type ActionRequest } from '../request/action-request.js';
+import { actionDetails, describeAction, parseActionRequest, type ActionRequest } from '../request/action-request.js';
 import { digestsEqual } from '../request/digest.js';
 import { RequestError } from '../request/request-error.js';
 import { requestHash } from '../request/request-hash.js';
@@ -96,6 +96,7 @@ export class ActionGateClient {
       // A closed action is never run again under its key: a repeat reads its result instead.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       staticSummary: describeAction(request),
+      staticDetails: actionDetails(request, hash),
     });
     try {
       const decision = await this.client.workflow.executeUpdateWithStart(submitActionUpdate, {

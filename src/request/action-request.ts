@@ -232,6 +232,21 @@ export function describeAction(request: Pick<ActionRequest, 'surface' | 'action'
   return `${request.surface}.${request.action} by ${request.actor.id}`;
 }
 
+/**
+ * The workflow page's static details (markdown): who asks for what, and the request hash the receipts
+ * carry. Never the payload or the context: the page is read by everyone with access to the namespace.
+ *
+ * @example actionDetails(request, requestHash(request)) // '**payments.transfer** on account `acct-7`\n- Actor: ...'
+ */
+export function actionDetails(request: Pick<ActionRequest, 'surface' | 'action' | 'actor' | 'target'>, hash: string): string {
+  const inert = (text: string) => text.replace(/[`\r\n]/g, '').slice(0, 120);
+  return [
+    `**${inert(request.surface)}.${inert(request.action)}** on ${inert(request.target.type)} \`${inert(request.target.id)}\``,
+    `- Actor: \`${inert(request.actor.id)}\` (${inert(request.actor.type)})`,
+    `- Request hash: \`${hash}\``,
+  ].join('\n');
+}
+
 function issueReporter(ctx: z.core.$RefinementCtx): Report {
   return (path, message) => ctx.addIssue({ code: 'custom', path, message });
 }
