@@ -59,7 +59,8 @@ export const WORKER_HELP = `Usage: actiongate worker
 Runs an ActionGate worker until SIGINT or SIGTERM, then finishes in-flight tasks and exits.
 At start it waits for Postgres for as long as it takes (a line per attempt, 1 s to 30 s
 apart; SIGINT or SIGTERM ends the wait with exit 0), applies database migrations, registers
-the search attributes ActionSurface, ActionOutcome, ActionActor, PolicyDigest and ActionOperators (waiting up
+the search attributes ActionSurface, ActionOutcome, ActionActor, PolicyDigest, ActionOperators,
+ActionDispatch and ActionReasons (waiting up
 to 60 s for a Temporal server or namespace that is still starting), and loads the policies.
 Policies that cannot be loaded do not stop the worker: every action is then answered SILENCE
 (policy_unavailable). A connector secret the policies name (a header's environment variable or
@@ -67,9 +68,11 @@ file in surfaces.json) that is missing does stop it, with a message naming the s
 header and the variable or file; a bundle activated later with a missing secret is rejected. A Postgres connection lost while running does not stop it either: the
 action in flight is retried or refused (receipt_store_unavailable).
 
-With ACTIONGATE_HTTP_PORT set, it serves GET /healthz (200 while the process runs) and GET /readyz
+With ACTIONGATE_HTTP_PORT set, it serves GET /healthz (200 while the process runs), GET /readyz
 (200 when the worker polls, Postgres answers and the policies are loaded; else 503, with
-{"ready": false, "checks": {...}} naming the failing check) on that port, all interfaces.
+{"ready": false, "checks": {...}} naming the failing check) and GET /metrics (Prometheus: the
+gate's metrics and the Temporal SDK's, docs/OPERATIONS.md "Metrics") on that port, all interfaces.
+Its log is one JSON line per event on standard error (ACTIONGATE_LOG_FORMAT=pretty for people).
 
 Logs: one event a line on standard error, JSON by default (level, time, msg and flat fields:
 idempotencyKey, surface, outcome, workflowId, runId where they apply), the Temporal SDK's and
