@@ -37,7 +37,15 @@ export interface ActionGateConfig {
   apiPort?: string;
   /** `actiongate mcp --api URL`: the bearer credential (JWT or API key) it calls the HTTP API with. */
   apiToken?: string;
+  /** OpenTelemetry traces of the worker, from the standard OTEL_* variables; off by default. */
+  tracing: TracingSettings;
 }
+
+/**
+ * Traces on (OTLP/HTTP; the exporter reads OTEL_EXPORTER_OTLP_* itself), or off, with `ignored`
+ * saying why when a variable asked for something else.
+ */
+export type TracingSettings = { enabled: true; serviceName: string } | { enabled: false; ignored?: string };
 
 export const ENVIRONMENT_HELP = `Environment:
   TEMPORAL_ADDRESS               Temporal frontend (default localhost:7233)
@@ -73,13 +81,20 @@ export const ENVIRONMENT_HELP = `Environment:
   ACTIONGATE_LOG_FORMAT          the worker's log lines: json (one JSON object a line) or pretty (default json)
   ACTIONGATE_API_CONFIG          configuration file of \`actiongate serve\` (authentication, gateway key, limits)
   ACTIONGATE_API_PORT            port of \`actiongate serve\` and of the HTTP API of \`actiongate start\` (default 8080)
-  ACTIONGATE_API_TOKEN           bearer JWT or API key \`actiongate mcp --api URL\` calls the HTTP API with`;
+  ACTIONGATE_API_TOKEN           bearer JWT or API key \`actiongate mcp --api URL\` calls the HTTP API with
+  OTEL_TRACES_EXPORTER           otlp: the worker exports OpenTelemetry traces over OTLP/HTTP; none: off (default off)
+  OTEL_EXPORTER_OTLP_ENDPOINT    collector base URL (http://host:4318); setting it also turns traces on
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT  the traces URL itself (http://host:4318/v1/traces); turns traces on too
+  OTEL_SERVICE_NAME              service.name of the spans (default actiongate-worker)
+  OTEL_SDK_DISABLED              true: no traces, whatever else is set`;
 
 /** Groups of variables, for {@link environmentHelp}. */
 export const ENVIRONMENT_GROUPS = {
   /** Where Temporal is and how to connect to it (the Temporal CLI's own variables and profile). */
   temporal: ['TEMPORAL_'] as readonly string[],
   database: ['DATABASE_URL'] as readonly string[],
+  /** OpenTelemetry's standard variables (traces). */
+  otel: ['OTEL_'] as readonly string[],
 } as const;
 
 /**
@@ -125,7 +140,28 @@ export function resolveConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
     apiConfig: nonEmpty(env.ACTIONGATE_API_CONFIG),
     apiPort: nonEmpty(env.ACTIONGATE_API_PORT),
     apiToken: nonEmpty(env.ACTIONGATE_API_TOKEN),
+    tracing: readTracingSettings(env),
   };
+}
+
+/**
+ * Traces follow OpenTelemetry's own variables: on with OTEL_TRACES_EXPORTER=otlp, or with an OTLP
+ * endpoint and no exporter named; never with OTEL_SDK_DISABLED=true. Another exporter name is not
+ * supported: traces stay off and `ignored` says so (the worker logs it), rather than failing
+ * every command of a shell that sets it for other programs.
+ */
+function readTracingSettings(env: NodeJS.ProcessEnv): TracingSettings {
+  // Every variable is read, whatever the first ones say: the list of variables read stays fixed.
+  const disabled = nonEmpty(env.OTEL_SDK_DISABLED)?.toLowerCase() === 'true';
+  const exporters = (nonEmpty(env.OTEL_TRACES_EXPORTER) ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean);
+  const endpoint = nonEmpty(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) ?? nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const serviceName = nonEmpty(env.OTEL_SERVICE_NAME) ?? 'actiongate-worker';
+  if (disabled) return { enabled: false };
+  if (exporters.length === 0) return endpoint === undefined ? { enabled: false } : { enabled: true, serviceName };
+  if (exporters.includes('none')) return { enabled: false };
+  const unsupported = exporters.filter((e) => e !== 'otlp');
+  if (unsupported.length > 0) return { enabled: false, ignored: `OTEL_TRACES_EXPORTER=${exporters.join(',')}: only otlp is supported, traces are off` };
+  return { enabled: true, serviceName };
 }
 
 function optionalPath(value: string | undefined, cwd: string): string | undefined {

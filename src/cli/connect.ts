@@ -13,6 +13,7 @@ import {
   type TemporalConnectionSettings,
 } from '../temporal/connection-config.js';
 import type { ActionGateConfig } from './config.js';
+import { tracingClientInterceptors, type ActionGateTracing } from '../tracing/tracing.js';
 import { CliError } from './cli-error.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -49,12 +50,17 @@ async function noTemporal(settings: TemporalConnectionSettings, tls: TLSConfig |
   return new CliError('UNAVAILABLE', message, undefined, { cause: err });
 }
 
-/** A Temporal client with the configured TLS/mTLS and API key; CliError `CONFIG` or `UNAVAILABLE` saying what to fix. */
-export async function connectClient(config: ActionGateConfig): Promise<{ client: Client; connection: Connection }> {
+/**
+ * A Temporal client with the configured TLS/mTLS and API key; CliError `CONFIG` or `UNAVAILABLE`
+ * saying what to fix. With `tracing`, each workflow call opens a span whose context the workflow
+ * continues (the OpenTelemetry client interceptor).
+ */
+export async function connectClient(config: ActionGateConfig, use: { tracing?: ActionGateTracing } = {}): Promise<{ client: Client; connection: Connection }> {
   const { settings, options } = await temporalOptionsOf(config);
+  const interceptors = use.tracing ? { workflow: await tracingClientInterceptors(use.tracing) } : undefined;
   try {
     const connection = await Connection.connect({ ...options.client, connectTimeout: CONNECT_TIMEOUT_MS });
-    return { connection, client: new Client({ connection, namespace: config.temporalNamespace }) };
+    return { connection, client: new Client({ connection, namespace: config.temporalNamespace, ...(interceptors ? { interceptors } : {}) }) };
   } catch (err) {
     throw await noTemporal(settings, options.client.tls, err);
   }

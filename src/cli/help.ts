@@ -79,6 +79,11 @@ idempotencyKey, surface, outcome, workflowId, runId where they apply), the Tempo
 core's events included; ACTIONGATE_LOG_FORMAT=pretty for human lines, ACTIONGATE_LOG_LEVEL to
 change the level (default info).
 
+Traces: off by default. With OTEL_TRACES_EXPORTER=otlp (or an OTLP endpoint set), the worker
+exports OpenTelemetry spans over OTLP/HTTP: the workflow run, its updates and every activity
+(decide, dispatch, ...), joined to the trace of the client that submitted the action. The workflows
+are then bundled at start (seconds) with the tracing interceptors, instead of the prebuilt bundle.
+
 Where the policies come from:
   ACTIONGATE_BUNDLE_KEYS set     the bundle store (\`actiongate policy publish\`, \`policy activate\`):
                                  the active signed bundle, verified against that key set; a new
@@ -88,7 +93,7 @@ Where the policies come from:
   otherwise                      the policy directory ACTIONGATE_POLICIES, unsigned, read once at
                                  start (development mode).
 
-${environmentHelp(['temporal', 'database', 'ACTIONGATE_TASK_QUEUE', 'ACTIONGATE_POLICIES', 'ACTIONGATE_BUNDLE_KEYS', 'ACTIONGATE_RECEIPT_KEY', 'ACTIONGATE_HTTP_PORT', 'ACTIONGATE_LOG_LEVEL', 'ACTIONGATE_LOG_FORMAT'])}`;
+${environmentHelp(['temporal', 'database', 'ACTIONGATE_TASK_QUEUE', 'ACTIONGATE_POLICIES', 'ACTIONGATE_BUNDLE_KEYS', 'ACTIONGATE_RECEIPT_KEY', 'ACTIONGATE_HTTP_PORT', 'ACTIONGATE_LOG_LEVEL', 'ACTIONGATE_LOG_FORMAT', 'otel'])}`;
 
 export const SUBMIT_HELP = `Usage: actiongate submit [FILE|-] [--key KEYFILE] [--no-wait] [--fail-on-refusal]
 

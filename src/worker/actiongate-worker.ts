@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, type Logger, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
+import type { ActionGateTracing } from '../tracing/tracing.js';
+import { tracingWorkerOptions, tracingWorkflowInterceptorModules } from './worker-tracing.js';
 
 /** Running from the TypeScript sources (tests, tsx) rather than from the build in dist/. */
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -23,10 +25,16 @@ export type WorkflowBundle = { code: string } | { codePath: string };
 
 /**
  * The prebuilt workflow bundle if there is one, else the workflows bundled now (seconds). For
- * several workers in one process (they then share it).
+ * several workers in one process (they then share it). With `tracing`, always bundled now, with the
+ * OpenTelemetry workflow interceptors (the prebuilt bundle has none).
  */
-export async function loadWorkflowBundle(logger?: Logger): Promise<WorkflowBundle> {
-  return prebuiltBundle()?.workflowBundle ?? bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...(logger ? { logger } : {}) });
+export async function loadWorkflowBundle(logger?: Logger, options: { tracing?: boolean } = {}): Promise<WorkflowBundle> {
+  const prebuilt = options.tracing ? undefined : prebuiltBundle()?.workflowBundle;
+  return prebuilt ?? bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    ...(options.tracing ? { workflowInterceptorModules: tracingWorkflowInterceptorModules() } : {}),
+    ...(logger ? { logger } : {}),
+  });
 }
 
 export interface ActionGateWorkerOptions extends ActivityDeps {
@@ -38,6 +46,12 @@ export interface ActionGateWorkerOptions extends ActivityDeps {
    * dist/workflow-bundle.js when there is one, else the worker bundles the workflows at start.
    */
   workflowBundle?: WorkflowBundle;
+  /**
+   * OpenTelemetry traces (off when absent): activity spans, and the workflow's spans through a sink.
+   * The workflows are then bundled at start with the OpenTelemetry workflow interceptors, unless
+   * `workflowBundle` is given: it must then come from `loadWorkflowBundle(logger, { tracing: true })`.
+   */
+  tracing?: ActionGateTracing;
   /**
    * Activities registered beside ActionGate's own (the benchmark's bare baseline). Anyone on the
    * namespace can call them: each must check its caller itself, as ActionGate's activities do.
@@ -55,13 +69,21 @@ export interface ActionGateWorkerOptions extends ActivityDeps {
  * await worker.run();
  */
 export async function createActionGateWorker(options: ActionGateWorkerOptions): Promise<Worker> {
-  const { connection, namespace, taskQueue, workflowBundle, workerOptions, additionalActivities, ...deps } = options;
+  const { connection, namespace, taskQueue, workflowBundle, workerOptions, additionalActivities, tracing, ...deps } = options;
+  const traced = tracing ? await tracingWorkerOptions(tracing) : undefined;
   return Worker.create({
     connection,
     namespace,
     taskQueue,
-    ...(workflowBundle ? { workflowBundle } : prebuiltBundle() ?? { workflowsPath: WORKFLOWS_PATH }),
+    ...(workflowBundle ? { workflowBundle } : (!tracing && prebuiltBundle()) || { workflowsPath: WORKFLOWS_PATH }),
     activities: { ...additionalActivities, ...createActivities(deps) },
+    ...(traced
+      ? {
+          // The SDK only reads workflowModules when it bundles (and warns when given a bundle).
+          interceptors: { activity: traced.activityInterceptors, ...(workflowBundle ? {} : { workflowModules: tracingWorkflowInterceptorModules() }) },
+          sinks: traced.sinks,
+        }
+      : {}),
     ...workerOptions,
   });
 }

@@ -8,6 +8,14 @@ export {
   type WorkflowBundle,
 } from './actiongate-worker.js';
 export { NativeConnection } from '@temporalio/worker';
+export {
+  registerOtlpTracing,
+  registerTracing,
+  tracingClientInterceptors,
+  type ActionGateTracing,
+  type OtlpTracingSettings,
+  type TracingOptions,
+} from '../tracing/tracing.js';
 export { ensureSearchAttributes } from '../temporal/search-attributes.js';
 export { StaticPolicySource, loadStaticPolicySource, type PolicySource } from '../policy/policy-source.js';
 export { PgReceiptStore, type ReceiptStore, type StoredReceipt } from '../store/receipt-store.js';

@@ -10,7 +10,8 @@ import { tempDir } from '../support/temp-dir.js';
 
 const BIN = join(REPO_ROOT, 'bin', 'actiongate.js');
 const TRACE_HOOK = join(REPO_ROOT, 'test', 'support', 'module-trace', 'register.mjs');
-const HEAVY = ['@temporalio/worker', '@cedar-policy/cedar-wasm', 'pg'];
+// OpenTelemetry too: only a worker with traces on loads it.
+const HEAVY = ['@temporalio/worker', '@cedar-policy/cedar-wasm', 'pg', '@opentelemetry/api', '@temporalio/interceptors-opentelemetry'];
 
 /** The packages (node_modules/<name>) a CLI run resolved. */
 async function packagesLoaded(args: string[]): Promise<{ code: number | null; stdout: string; packages: string[] }> {

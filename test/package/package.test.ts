@@ -82,7 +82,7 @@ describe('when the packed package is installed in another project', () => {
     const loaded = await readFile(trace, 'utf8');
     expect(loaded).toMatch(/node_modules\/actiongate\/dist\/src\/client\/index\.js/);
     // Nor the HTTP server's packages: the HTTP client is fetch alone.
-    for (const heavy of ['@temporalio/worker', '@cedar-policy/cedar-wasm', 'pg', 'fastify', 'jose', '@modelcontextprotocol/sdk']) expect(loaded).not.toContain(`/node_modules/${heavy}/`);
+    for (const heavy of ['@temporalio/worker', '@cedar-policy/cedar-wasm', 'pg', 'fastify', 'jose', '@modelcontextprotocol/sdk', '@opentelemetry/api', '@temporalio/interceptors-opentelemetry']) expect(loaded).not.toContain(`/node_modules/${heavy}/`);
   });
 
   it('type-checks a strict NodeNext TypeScript file against actiongate/client and actiongate/verify', async () => {

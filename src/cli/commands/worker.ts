@@ -19,6 +19,7 @@ import { freePort } from '../../devstack/free-port.js';
 import type { CompiledPolicySet } from '../../policy/policy-set.js';
 import { Runtime } from '@temporalio/worker';
 import { createActionGateWorker, loadWorkflowBundle } from '../../worker/actiongate-worker.js';
+import { registerOtlpTracing, type ActionGateTracing } from '../../tracing/tracing.js';
 import type { LogLine } from '../../logging/log-line.js';
 import type { WorkerLogging } from '../worker-logger.js';
 import { connectClient, connectWorker, waitForDatabase } from '../connect.js';
@@ -68,6 +69,22 @@ export async function workerCommand(config: ActionGateConfig, logging: WorkerLog
   await checkPolicyFolder(config);
   // Before anything that could create the default runtime (which logs plain text): one install per process.
   const telemetry = await installRuntime(logging, httpPort !== undefined);
+  const tracing = await startTracing(config, log);
+  try {
+    return await runWorker(config, logging, httpPort, telemetry, tracing);
+  } finally {
+    await stopTracing(tracing, log);
+  }
+}
+
+async function runWorker(
+  config: ActionGateConfig,
+  logging: WorkerLogging,
+  httpPort: number | undefined,
+  telemetry: { url: string } | undefined,
+  tracing: ActionGateTracing | undefined,
+): Promise<number> {
+  const { log } = logging;
   const starting = stopOnSignals();
   const stoppedEarly = () => {
     log('stopped before the worker started');
@@ -94,8 +111,10 @@ export async function workerCommand(config: ActionGateConfig, logging: WorkerLog
         try {
           const worker = await createActionGateWorker({
             connection,
-            // The prebuilt bundle, or the workflows bundled now with the bundler's statistics at debug.
-            workflowBundle: await loadWorkflowBundle(logging.bundler),
+            // The prebuilt bundle, or the workflows bundled now with the bundler's statistics at debug
+            // (always with tracing: the OpenTelemetry workflow interceptors must be in the bundle).
+            workflowBundle: await loadWorkflowBundle(logging.bundler, { tracing: tracing !== undefined }),
+            ...(tracing ? { tracing } : {}),
             namespace: config.temporalNamespace,
             taskQueue: config.taskQueue,
             policies: policies.source,
@@ -141,6 +160,33 @@ export async function workerCommand(config: ActionGateConfig, logging: WorkerLog
     starting.dispose();
   }
 }
+
+/** OpenTelemetry traces when the OTEL_* variables ask for them (config.tracing); undefined when off. */
+async function startTracing(config: ActionGateConfig, log: LogLine): Promise<ActionGateTracing | undefined> {
+  const settings = config.tracing;
+  if (!settings.enabled) {
+    if (settings.ignored) log(settings.ignored, { level: 'warn' });
+    return undefined;
+  }
+  const tracing = await registerOtlpTracing({ serviceName: settings.serviceName });
+  log(`traces exported over OTLP/HTTP as service ${settings.serviceName}`, { tracing: 'otlp', serviceName: settings.serviceName });
+  return tracing;
+}
+
+/** Sends the spans still queued; a collector that does not answer does not hold up the exit for long. */
+async function stopTracing(tracing: ActionGateTracing | undefined, log: LogLine): Promise<void> {
+  if (!tracing) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), TRACING_FLUSH_MS);
+  });
+  const flushed = await Promise.race([tracing.shutdown().then(() => 'flushed' as const, (err: unknown) => err), timedOut]);
+  clearTimeout(timer);
+  if (flushed === 'timeout') log(`traces: spans not sent within ${TRACING_FLUSH_MS / 1000} s at exit, dropped`, { level: 'warn' });
+  else if (flushed !== 'flushed') log(`traces: flushing spans at exit failed: ${(flushed as Error).message}`, { level: 'warn' });
+}
+
+const TRACING_FLUSH_MS = 5_000;
 
 /**
  * The Temporal runtime, installed once: the SDK's and the core's logs into the worker's logger
