@@ -251,8 +251,10 @@ async function statusBody(
   state: ActionStatus['state'],
   decision: ActionDecision | null,
   result: ActionResult | null,
+  read?: Awaited<ReturnType<typeof receiptsOf>>,
 ): Promise<ActionStatus> {
-  const receipts = await receiptsOf(pool, key);
+  // The receipts as of now, unless the caller has just read them.
+  const receipts = read ?? (await receiptsOf(pool, key));
   return {
     idempotencyKey: key,
     state,
@@ -307,7 +309,8 @@ async function actionStatus(client: Client, pool: pg.Pool, key: string): Promise
     // The history is gone (past retention): the receipts are what is left.
     state = receipts.some((r) => r.kind === 'outcome') ? 'completed' : 'pending';
   }
-  return { owner, body: await statusBody(pool, key, state, decision, result) };
+  // Read again once the workflow has answered: an outcome recorded meanwhile is listed too.
+  return { owner, body: await statusBody(pool, key, state, decision, result, status === undefined ? receipts : undefined) };
 }
 
 /** 405 with Allow for a known path asked with another method; 404 for an unknown path. */

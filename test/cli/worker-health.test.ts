@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/devstack/free-port.js';
+import { generatePrivateKeyFile, writePrivateKeyFile } from '../../src/keys/private-key-file.js';
 import { testEnv, uniqueId } from '../support/harness.js';
 import { POLICIES_DIR } from '../support/paths.js';
 import { runCli, startCliWorker, type CliWorker } from '../support/run-cli.js';
@@ -22,7 +23,7 @@ afterAll(async () => {
   }
 });
 
-async function worker(policies: string): Promise<{ port: number }> {
+async function worker(policies: string, extra: NodeJS.ProcessEnv = {}): Promise<{ port: number }> {
   const env = testEnv();
   const port = await freePort();
   workers.push(
@@ -33,6 +34,7 @@ async function worker(policies: string): Promise<{ port: number }> {
       ACTIONGATE_TASK_QUEUE: uniqueId('health'),
       ACTIONGATE_POLICIES: policies,
       ACTIONGATE_HTTP_PORT: String(port),
+      ...extra,
     }),
   );
   return { port };
@@ -47,6 +49,15 @@ describe('when a worker runs with ACTIONGATE_HTTP_PORT', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ ready: true, checks: { worker: true, postgres: true, policies: true } });
     expect((await fetch(`http://127.0.0.1:${port}/metrics-or-anything`)).status).toBe(404);
+  }, 120_000);
+
+  it('reports the receipt key in /readyz when it signs receipts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'actiongate-receipt-key-'));
+    await writePrivateKeyFile(join(dir, 'receipt.key.json'), generatePrivateKeyFile());
+    const { port } = await worker(POLICIES_DIR, { ACTIONGATE_RECEIPT_KEY: join(dir, 'receipt.key.json') });
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, checks: { worker: true, postgres: true, policies: true, receiptKey: true } });
   }, 120_000);
 
   it('answers /readyz 503 naming the policies when they do not load', async () => {

@@ -12,6 +12,8 @@ import { migrate } from '../../store/migrate.js';
 import { PgReceiptStore } from '../../store/receipt-store.js';
 import { pgListenerFactory } from '../../store/pg-listener.js';
 import { readPrivateKeyFile } from '../../keys/private-key-file.js';
+import { verifyEd25519 } from '../../keys/ed25519-verify.js';
+import type { Signer } from '../../keys/signer.js';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
 import { startHealthServer } from '../../worker/health-server.js';
 import { GateMetrics, type PolicyBundleState } from '../../metrics/gate-metrics.js';
@@ -130,7 +132,8 @@ async function runWorker(
               worker: async () => worker.getState() === 'RUNNING',
               postgres: async () => (await pool.query('SELECT 1')).rowCount === 1,
               policies: async () => (await policies.source.active()) !== undefined,
-              ...(signer ? { receiptKey: async () => true } : {}),
+              // The key signs, and its signature verifies with its public key (a key file whose halves disagree would not).
+              ...(signer ? { receiptKey: async () => receiptKeySigns(signer) } : {}),
             },
             ...(metrics ? { metrics: async () => mergedMetrics(metrics, telemetry) } : {}),
           });
@@ -314,4 +317,10 @@ async function storePolicies(config: ActionGateConfig, keysFile: string, pool: p
     },
     verification: 'verified' as const,
   };
+}
+
+/** Whether the receipt key signs a probe that verifies with its own public key. */
+function receiptKeySigns(signer: Signer): boolean {
+  const probe = new TextEncoder().encode('actiongate/readiness-probe/v1');
+  return verifyEd25519(signer.publicKey, probe, signer.sign(probe));
 }
