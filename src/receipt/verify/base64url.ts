@@ -5,7 +5,9 @@
  * different texts can never carry the same signature.
  */
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const VALUES = new Map<string, number>([...ALPHABET].map((char, index) => [char, index]));
+/** The value of each UTF-16 code unit below 128 (-1 when not in the alphabet). */
+const VALUES = new Int8Array(128).fill(-1);
+for (let index = 0; index < ALPHABET.length; index++) VALUES[ALPHABET.charCodeAt(index)] = index;
 
 /** @example encodeBase64url(new Uint8Array([0xfb, 0xff])) === '-_8' */
 export function encodeBase64url(bytes: Uint8Array): string {
@@ -30,13 +32,17 @@ export function encodeBase64url(bytes: Uint8Array): string {
  */
 export function decodeBase64url(text: string, length?: number): Uint8Array | undefined {
   if (text.length % 4 === 1) return undefined;
-  const bytes = new Uint8Array(Math.floor((text.length * 3) / 4));
+  const size = Math.floor((text.length * 3) / 4);
+  if (length !== undefined && size !== length) return undefined;
+  const bytes = new Uint8Array(size);
   let acc = 0;
   let bits = 0;
   let at = 0;
-  for (const char of text) {
-    const value = VALUES.get(char);
-    if (value === undefined) return undefined;
+  // By UTF-16 code unit: anything outside the ASCII alphabet (a surrogate half included) is refused.
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const value = code < 128 ? (VALUES[code] as number) : -1;
+    if (value < 0) return undefined;
     acc = ((acc << 6) | value) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
@@ -46,6 +52,5 @@ export function decodeBase64url(text: string, length?: number): Uint8Array | und
   }
   // Leftover bits must be zero, or '-_9' and '-_8' would both decode to the same two bytes.
   if ((acc & ((1 << bits) - 1)) !== 0) return undefined;
-  if (length !== undefined && bytes.length !== length) return undefined;
   return bytes;
 }

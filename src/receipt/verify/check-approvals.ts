@@ -1,9 +1,9 @@
 import { canonicalJson } from '../../request/canonical-json.js';
-import { keyIdFor } from '../../keys/key-id.js';
 import type { KeySet } from '../../keys/key-set.js';
 import { findTrustedKey } from '../../keys/trusted-key.js';
 import type { OperatorReceiptBody } from '../receipt-body.js';
 import { decodeBase64url } from './base64url.js';
+import { publicKeyWithId } from './check-signature.js';
 import type { Ed25519Backend } from './ed25519-backend.js';
 import type { ParsedReceipt } from './parse-line.js';
 import type { Note, Problem } from './problem.js';
@@ -101,9 +101,9 @@ function checkOperatorSignature(
     if (found.reason === 'wrong-purpose') return { code: 'APPROVAL_KEY_WRONG_PURPOSE', message: `${found.message}: it cannot vouch for an operator` };
     return { code: 'APPROVAL_KEY_NOT_VALID', message: `${found.message}; the receipt was issued at ${issuedAt}` };
   }
-  const publicKey = decodeBase64url(found.entry.publicKey, 32);
+  const publicKey = publicKeyWithId(found.entry.publicKey, approval.keyId);
   // A key set handed over as a plain object may not have been parsed: the id must be derived from the key.
-  if (!publicKey || keyIdFor(publicKey) !== approval.keyId) {
+  if (!publicKey) {
     return { code: 'APPROVAL_BAD_SIGNATURE', message: `the key set's public key for ${approval.keyId} is not the key with that id` };
   }
   const signature = decodeBase64url(approval.sig, 64);

@@ -11,13 +11,16 @@ import type { Problem } from './problem.js';
  * @example problems.push(...checkOutcomeLinks(receipts));
  */
 export function checkOutcomeLinks(receipts: readonly ParsedReceipt[]): Problem[] {
+  const problems: Problem[] = [];
+  // Nothing to link: no decision needs its id.
+  if (!receipts.some(({ envelope }) => envelope.body.kind === 'outcome')) return problems;
   const decisions = new Map<Digest, { seq: number; idempotencyKey: string }>();
-  for (const { envelope } of receipts) {
+  for (const receipt of receipts) {
+    const { envelope } = receipt;
     if (envelope.body.kind === 'decision') {
-      decisions.set(receiptId(envelope.body), { seq: envelope.log.seq, idempotencyKey: envelope.body.idempotencyKey });
+      decisions.set(decisionId(receipt), { seq: envelope.log.seq, idempotencyKey: envelope.body.idempotencyKey });
     }
   }
-  const problems: Problem[] = [];
   for (const { envelope, line } of receipts) {
     const body = envelope.body;
     if (body.kind !== 'outcome') continue;
@@ -50,15 +53,18 @@ export function checkOutcomeLinks(receipts: readonly ParsedReceipt[]): Problem[]
  * @example problems.push(...checkOperatorLinks(receipts));
  */
 export function checkOperatorLinks(receipts: readonly ParsedReceipt[]): Problem[] {
+  const problems: Problem[] = [];
+  // Nothing to link: no decision needs its id.
+  if (!receipts.some(({ envelope }) => envelope.body.kind === 'approval' || envelope.body.kind === 'override')) return problems;
   const decisions = new Map<Digest, { seq: number; body: DecisionReceiptBody }>();
-  for (const { envelope } of receipts) {
-    const body = envelope.body;
+  for (const receipt of receipts) {
+    const body = receipt.envelope.body;
     if (body.kind !== 'decision') continue;
-    const id = receiptId(body);
+    const id = decisionId(receipt);
+    const { envelope } = receipt;
     // Two equal bodies have one id: keep the first (require-permit refuses a key with two decisions).
     if (!decisions.has(id)) decisions.set(id, { seq: envelope.log.seq, body });
   }
-  const problems: Problem[] = [];
   for (const { envelope, line } of receipts) {
     const body = envelope.body;
     if (body.kind !== 'approval' && body.kind !== 'override') continue;
@@ -92,6 +98,11 @@ export function checkOperatorLinks(receipts: readonly ParsedReceipt[]): Problem[
     }
   }
   return problems;
+}
+
+/** A decision receipt's id: hashed from its line when parsed (see `ParsedReceipt.id`), else from its body. */
+function decisionId(receipt: ParsedReceipt): Digest {
+  return receipt.id ?? receiptId(receipt.envelope.body);
 }
 
 /** Why an operator receipt does not answer this decision, or undefined when it does. */

@@ -46,7 +46,7 @@ export function verifyLog(lines: readonly string[], keys: KeySet, backend: Ed255
 
   lines.forEach((text, index) => {
     if (text === '') return;
-    const parsed = parseExportLine(text, index + 1);
+    const parsed = parseExportLine(text, index + 1, backend);
     if (!parsed.ok) {
       problems.push(...parsed.problems);
       return;
@@ -54,7 +54,7 @@ export function verifyLog(lines: readonly string[], keys: KeySet, backend: Ed255
     const entry = parsed.entry;
     if (entry.kind === 'receipt') {
       parsedReceipts.push(entry);
-      const signatureProblems = checkReceiptSignature(entry.envelope, keys, backend, entry.line);
+      const signatureProblems = checkReceiptSignature(entry.envelope, keys, backend, entry.line, entry.signingInput);
       problems.push(...signatureProblems);
       if (signatureProblems.length === 0) receipts.push(entry.envelope);
     } else {

@@ -23,14 +23,14 @@ export type ReceiptVerification =
  * if (result.ok) console.log(result.receipt.body.outcome);
  */
 export function verifyReceipt(text: string, keys: KeySet, backend: Ed25519Backend): ReceiptVerification {
-  const parsed = parseExportLine(text);
+  const parsed = parseExportLine(text, undefined, backend);
   if (!parsed.ok) return { ok: false, problems: parsed.problems, notes: [] };
   if (parsed.entry.kind !== 'receipt') {
     return { ok: false, problems: [{ code: 'MALFORMED', seq: parsed.entry.checkpoint.size, message: 'a checkpoint, not a receipt' }], notes: [] };
   }
   const { envelope, hash } = parsed.entry;
   const approvals = checkApprovals([parsed.entry], keys, backend);
-  const problems = [...checkReceiptSignature(envelope, keys, backend), ...approvals.problems];
+  const problems = [...checkReceiptSignature(envelope, keys, backend, undefined, parsed.entry.signingInput), ...approvals.problems];
   if (problems.length > 0) return { ok: false, problems, notes: approvals.notes };
   return { ok: true, receipt: envelope, hash, problems: [], notes: approvals.notes };
 }
