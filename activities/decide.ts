@@ -13,9 +13,11 @@ import type { ReceiptStore } from '../src/store/receipt-store.js';
 import type { FaultPoints } from '../src/faults/fault-points.js';
 import type { GateMetrics } from '../src/metrics/gate-metrics.js';
 import { receiptId } from '../src/receipt/receipt-id.js';
+import type { ReceiptKey } from '../src/receipt/outcome-proof.js';
 import { governedCall, type GovernedCaller, type RefusedCallSink } from './caller.js';
 import { receiptsOfKey, type RecordedDecision, type RecordedOperators, type RecordedOutcome } from './run-receipts.js';
 import { isPermanentStoreError, rethrowStoreError } from './store-errors.js';
+import { DEFAULT_BUDGET_MS } from './begin-action.js';
 
 export interface DecideInput {
   request: ActionRequest;
@@ -23,13 +25,23 @@ export interface DecideInput {
   signature?: RequestSignature;
   /** When the action was submitted (the workflow's start): how long it queued is measured from here. */
   submittedAt: string;
-  /** How long loading and evaluating the policies may take before the gate refuses (gate_timeout). */
-  budgetMs: number;
+  /**
+   * Ignored: the gate takes its budget from the active policy set's surface. Workflow code before
+   * the one-step gate read the budget first (beginAction) and passed it; its histories still carry it.
+   */
+  budgetMs?: number;
 }
 
 export type DecideResult =
   /** The decision this run made, committed: only this unlocks dispatch. */
-  | { kind: 'decided'; decision: RecordedDecision }
+  | {
+      kind: 'decided';
+      decision: RecordedDecision;
+      /** The surface's budget the gate decided within (absent when found on record). */
+      budgetMs?: number;
+      /** The key the store signs receipts with, when it signs: the workflow checks dispatch's outcome envelope with it. */
+      receiptKey?: ReceiptKey;
+    }
   /** Another run of the key decided first: its receipts are the answer. */
   | { kind: 'prior'; decision: RecordedDecision; outcome: RecordedOutcome | null; operators?: RecordedOperators };
 
@@ -43,10 +55,10 @@ export interface DecideDeps {
   metrics?: GateMetrics;
 }
 
-const MIN_BUDGET_MS = 50;
-const MAX_BUDGET_MS = 60_000;
 const DEFAULT_MAX_QUEUE_MS = 60_000;
-const APPEND_ATTEMPTS = 3;
+/** A store call (read or append) gets this many attempts of at most this long before the step gives up. */
+export const STORE_ATTEMPTS = 3;
+export const STORE_ATTEMPT_MS = 2_000;
 /** How far a workflow's start time may be ahead of the gate's clock (hosts' clocks differ a little). */
 const MAX_CLOCK_SKEW_MS = 5_000;
 
@@ -64,13 +76,16 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
   const { request, caller } = governedCall('decide', deps.onRefusedCall, input);
   // Whatever was sent is checked by the gate (a malformed one is bad_signature, with a receipt).
   const signature: unknown = input.signature;
+  // What is on record for the key: this run's own decision (a retried first workflow task runs its
+  // local activities again), an earlier run's answer, or nothing yet.
   const earlier = await existingDecision(deps.store, request, caller);
-  if (earlier) return earlier;
+  if (earlier) return earlier.kind === 'decided' ? withReceiptKey(deps.store, earlier) : earlier;
 
   const clock = deps.now ?? (() => new Date());
-  const budgetMs = Math.min(MAX_BUDGET_MS, Math.max(MIN_BUDGET_MS, Number.isFinite(input.budgetMs) ? input.budgetMs : MIN_BUDGET_MS));
+  const budget: { ms: number } = { ms: DEFAULT_BUDGET_MS };
   const seen: { digest: Digest | null } = { digest: null };
-  const loaded = await withinBudget(loadSet(deps.policies, seen), budgetMs);
+  const loaded = await loadSet(deps.policies, request.surface, budget, seen);
+  const budgetMs = budget.ms;
   const decidedAt = clock();
 
   let decision: PolicyDecision;
@@ -123,7 +138,12 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
     });
   }
   await deps.faultPoints?.reach('decide.after-commit', request.idempotencyKey);
-  return committed;
+  return committed.kind === 'decided' ? withReceiptKey(deps.store, { ...committed, budgetMs }) : committed;
+}
+
+function withReceiptKey<T extends Extract<DecideResult, { kind: 'decided' }>>(store: ReceiptStore, result: T): T {
+  const key = store.receiptKey;
+  return key ? { ...result, receiptKey: { keyId: key.keyId, publicKey: key.publicKey } } : result;
 }
 
 /**
@@ -156,7 +176,7 @@ function operatorWait(request: ActionRequest, decision: PolicyDecision, surface:
 
 /** A decision of this key already on record: this run's own (a re-run after a crash) or an earlier run's. */
 export async function existingDecision(store: ReceiptStore, request: ActionRequest, caller: GovernedCaller): Promise<DecideResult | undefined> {
-  const { decision, outcome, operators } = await receiptsOfKey(store, request.idempotencyKey).catch(rethrowStoreError);
+  const { decision, outcome, operators } = await withStoreAttempts(() => receiptsOfKey(store, request.idempotencyKey));
   if (!decision) return undefined;
   if (decision.body.runId === caller.runId && decision.body.workflowId === caller.workflowId) return { kind: 'decided', decision };
   return { kind: 'prior', decision, outcome: outcome ?? null, ...(operators ? { operators } : {}) };
@@ -164,46 +184,76 @@ export async function existingDecision(store: ReceiptStore, request: ActionReque
 
 /** Appends the decision receipt and reports what is on record: ours, or the one that won a race. */
 export async function commitDecision(store: ReceiptStore, request: ActionRequest, caller: GovernedCaller, body: DecisionReceiptBody): Promise<DecideResult> {
-  const { receipt } = await appendWithRetry(() => store.append(body, { request }));
+  const { receipt } = await withStoreAttempts(() => store.append(body, { request }));
   if (receipt.body.kind !== 'decision') throw ApplicationFailure.nonRetryable(`receipt ${receipt.receiptId} is not a decision`, 'RECEIPT_REJECTED');
   const recorded = { receiptId: receipt.receiptId, body: receipt.body };
   if (receipt.body.runId === caller.runId && receipt.body.workflowId === caller.workflowId) return { kind: 'decided', decision: recorded };
-  const { outcome, operators } = await receiptsOfKey(store, request.idempotencyKey).catch(rethrowStoreError);
+  const { outcome, operators } = await withStoreAttempts(() => receiptsOfKey(store, request.idempotencyKey));
   return { kind: 'prior', decision: recorded, outcome: outcome ?? null, ...(operators ? { operators } : {}) };
 }
 
 /**
- * A passing store fault (a dropped connection, a failover) gets two more tries within the step
- * before the action is refused; a permanent one is rethrown at once (RECEIPT_REJECTED). The
- * append is idempotent per (key, kind), so a retry after a commit whose answer was lost finds it.
+ * A store call with bounded attempts: a passing fault (a dropped connection, a failover) or an
+ * attempt that does not answer within {@link STORE_ATTEMPT_MS} gets two more tries within the step
+ * before the action is refused (receipt_store_unavailable); a permanent fault is rethrown at once
+ * (RECEIPT_REJECTED). Appends are idempotent per (key, kind), so a retry after a commit whose answer
+ * was lost (or came late) finds it.
  */
-async function appendWithRetry<T>(append: () => Promise<T>): Promise<T> {
+async function withStoreAttempts<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await append();
+      return await withinStoreAttempt(call());
     } catch (err) {
-      if (attempt >= APPEND_ATTEMPTS || isPermanentStoreError(err)) rethrowStoreError(err);
+      if (attempt >= STORE_ATTEMPTS || isPermanentStoreError(err)) rethrowStoreError(err);
       await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** (attempt - 1)));
     }
   }
 }
 
-async function loadSet(policies: PolicySource, seen: { digest: Digest | null }): Promise<{ set: CompiledPolicySet } | { error: string; digest: Digest | null }> {
-  let active: CompiledPolicySet;
+async function withinStoreAttempt<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  // An attempt given up on may still fail later: that answer is nobody's any more.
+  work.catch(() => undefined);
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the receipt store did not answer within ${STORE_ATTEMPT_MS} ms`)), STORE_ATTEMPT_MS);
+  });
   try {
-    active = await policies.active();
-  } catch (err) {
-    return { error: (err as Error).message, digest: null };
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
-  seen.digest = active.digest;
+}
+
+/**
+ * The pinned set to decide with, within the surface's budget: the active set names the digest and
+ * the budget (at most the default budget to find out), the store holds the set under the digest.
+ * Both parts count against the budget; what is left of it after the first bounds the second.
+ */
+async function loadSet(
+  policies: PolicySource,
+  surface: string,
+  budget: { ms: number },
+  seen: { digest: Digest | null },
+): Promise<'timeout' | { set: CompiledPolicySet } | { error: string; digest: Digest | null }> {
+  const started = performance.now();
+  const active = await withinBudget(
+    policies.active().then((set) => ({ set }), (err: unknown) => ({ error: (err as Error).message })),
+    DEFAULT_BUDGET_MS,
+  );
+  if (active === 'timeout') return 'timeout';
+  if ('error' in active) return { error: active.error, digest: null };
+  seen.digest = active.set.digest;
+  budget.ms = active.set.surface(surface)?.budgetMs ?? DEFAULT_BUDGET_MS;
+  const remaining = Math.max(0, budget.ms - (performance.now() - started));
   // The set the store holds under the active digest: a bundle store loads (and verifies) it here.
-  try {
-    const pinned = await policies.pinned(active.digest);
-    if (!pinned) return { error: `policy set ${active.digest} is not held`, digest: active.digest };
-    return { set: pinned };
-  } catch (err) {
-    return { error: (err as Error).message, digest: active.digest };
-  }
+  const pinned = await withinBudget(
+    policies.pinned(active.set.digest).then(
+      (set) => (set ? { set } : { error: `policy set ${active.set.digest} is not held`, digest: active.set.digest }),
+      (err: unknown) => ({ error: (err as Error).message, digest: active.set.digest }),
+    ),
+    remaining,
+  );
+  return pinned;
 }
 
 async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T | 'timeout'> {

@@ -19,9 +19,10 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, DecideResult, RecordedDecision, RecordedOperators, RecordedOutcome } from '../activities/index.js';
 import { allowsDispatch, type ActionDecision, type ActionResult, type DispatchReport, type OperatorResolution } from '../src/action/action-result.js';
-import { safeParseActionRequest, type ActionRequest } from '../src/request/action-request.js';
+import type { ActionRequest } from '../src/request/action-request.js';
 import { digestJson, digestsEqual, type Digest } from '../src/request/digest.js';
 import { requestHash } from '../src/request/request-hash.js';
+import { provenOutcome } from '../src/receipt/outcome-proof.js';
 import { SUPERSEDED_ERROR_CODE, receiptDetail, receiptSubject, type DecisionReceiptBody } from '../src/receipt/receipt-body.js';
 import type { RequestSignature } from '../src/identity/request-signature.js';
 import { DISPATCH_ACTIVITY_OPTIONS } from './dispatch-options.js';
@@ -72,6 +73,18 @@ const durableStore = proxyActivities<Activities>({
 
 const external = proxyActivities<Activities>(DISPATCH_ACTIVITY_OPTIONS);
 
+/**
+ * The one-step gate's bound, a backstop only: decide enforces the surface's budget (at most 60 s,
+ * surfaces.json) on the policies itself and bounds each store call (3 attempts of 2 s, for the read
+ * and for the append); this ends a step that stopped answering altogether (DENY gate_timeout).
+ */
+const GATE_STEP_MS = 60_000 + 2 * STORE_ATTEMPT_MS * STORE_ATTEMPTS + 1_000;
+const gate = proxyLocalActivities<Activities>({
+  startToCloseTimeout: GATE_STEP_MS,
+  scheduleToCloseTimeout: GATE_STEP_MS,
+  retry: { maximumAttempts: 1 },
+});
+
 
 /** Signals held at once while the action waits; more are dropped (and logged) until these are weighed. */
 const MAX_PENDING_APPROVALS = 20;
@@ -88,22 +101,25 @@ const WINDOW_RECHECK_MS = 5_000;
  */
 const DISPATCH_ATTRIBUTE_PATCH = 'action-dispatch-search-attribute';
 
+/**
+ * Guards the one-step gate (decide finds what is on record and takes its budget itself; surface and
+ * actor are upserted with the decision): histories recorded before it have the beginAction marker
+ * first and an upsert before it, and replay through the other branch.
+ */
+const ONE_GATE_STEP_PATCH = 'one-gate-step';
+
+/**
+ * Surface and actor, upserted with the first decision published (one command instead of two); keyed
+ * by the run's card, so no state is shared between runs in a reused context.
+ */
+const pendingSubject = new WeakMap<CurrentDetails, Array<{ key: (typeof SEARCH_ATTRIBUTES)['surface']; value: string }>>();
+
 export async function governedActionWorkflow(input: GovernedActionInput): Promise<ActionResult> {
-  const parsed = safeParseActionRequest(input?.request);
-  if (!parsed.ok) {
-    throw ApplicationFailure.nonRetryable(parsed.error.message, FAILURE_TYPES.invalidRequest, parsed.error.issues);
-  }
-  const request = parsed.request;
   const { workflowId, startTime } = workflowInfo();
-  if (workflowId !== request.idempotencyKey) {
-    // The workflow ID is the idempotency key: another ID would let one key be decided twice, or squat another's.
-    throw ApplicationFailure.nonRetryable(
-      `the workflow ID ${workflowId} is not the request's idempotency key ${request.idempotencyKey}`,
-      FAILURE_TYPES.invalidRequest,
-      [{ path: 'idempotencyKey', message: `must be the workflow ID (${workflowId})` }],
-    );
-  }
-  const ownHash = requestHash(request);
+  // Only what the workflow itself needs is checked here (the key is the workflow ID; the hash can be
+  // taken); the gate validates the whole request (zod, in the decide step), so the schema stays out of
+  // the workflow bundle and out of every activation.
+  const { request, hash: ownHash } = workflowRequest(input?.request, workflowId);
   let decision: ActionDecision | undefined;
   const card: CurrentDetails = { decision: null, budgetMs: null, dispatch: null, operators: null };
   setCurrentDetails(renderCurrentDetails(card));
@@ -122,45 +138,66 @@ export async function governedActionWorkflow(input: GovernedActionInput): Promis
   setHandler(decisionQuery, () => decision ?? null);
   // null until the action waits for operators (awaitOperators answers from then on).
   setHandler(operatorsQuery, () => null);
-
-  upsertSearchAttributes([
-    { key: SEARCH_ATTRIBUTES.surface, value: request.surface },
-    { key: SEARCH_ATTRIBUTES.actor, value: request.actor.id },
-  ]);
   const now = () => new Date(Date.now()).toISOString();
 
-  // 1. What is on record for this key: an earlier run's answer, this run's own decision (a retried
-  // first workflow task), or nothing yet.
-  let begin: Awaited<ReturnType<Activities['beginAction']>> | undefined;
-  try {
-    begin = await store.beginAction({ request });
-  } catch {
-    begin = undefined; // the store did not answer within its budget: refuse below
-  }
-  if (begin?.kind === 'prior') {
-    return answerFromPrior(begin, (d) => (decision = d), card);
-  }
-
-  // 2. The gate: one step that evaluates and commits the decision receipt, within the budget.
-  let decided: DecideResult | undefined = begin?.kind === 'own' ? { kind: 'decided', decision: begin.decision } : undefined;
+  let decided: DecideResult | undefined;
   let refusalDetail: { reason: 'gate_timeout' | 'receipt_store_unavailable'; detail: string } | undefined;
-  if (begin === undefined) {
-    refusalDetail = { reason: 'receipt_store_unavailable', detail: 'the receipt store did not answer' };
-  } else if (begin.kind === 'new') {
-    card.budgetMs = begin.budgetMs;
-    const gate = proxyLocalActivities<Activities>({
-      // The gate's own budget, plus the receipt write: the decide step enforces the budget inside;
-      // this bounds a step that stopped answering altogether.
-      startToCloseTimeout: begin.budgetMs + STORE_ATTEMPT_MS * STORE_ATTEMPTS,
-      scheduleToCloseTimeout: begin.budgetMs + STORE_ATTEMPT_MS * STORE_ATTEMPTS,
-      retry: { maximumAttempts: 1 },
-    });
+  if (patched(ONE_GATE_STEP_PATCH)) {
+    // The gate in one step: what is on record for the key (an earlier run's answer, this run's own
+    // decision after a retried first workflow task), else evaluate within the surface's budget and
+    // commit the decision receipt. One local activity, one activation.
     try {
-      decided = await gate.decide({ request, signature: input.signature, submittedAt: startTime.toISOString(), budgetMs: begin.budgetMs });
+      decided = await gate.decide({ request, signature: input.signature, submittedAt: startTime.toISOString() });
+      if (decided.kind === 'decided' && decided.budgetMs !== undefined) card.budgetMs = decided.budgetMs;
     } catch (err) {
+      const failure = failureOf(err);
+      if (failure.code === 'INVALID_INPUT') {
+        throw ApplicationFailure.nonRetryable(failure.message.replace(/^input\.request is not a valid ActionRequest: /, ''), FAILURE_TYPES.invalidRequest);
+      }
       refusalDetail = isTimeout(err)
-        ? { reason: 'gate_timeout', detail: `the gate did not answer within ${begin.budgetMs} ms` }
-        : { reason: 'receipt_store_unavailable', detail: failureOf(err).message };
+        ? { reason: 'gate_timeout', detail: `the gate did not answer within ${GATE_STEP_MS} ms` }
+        : { reason: 'receipt_store_unavailable', detail: failure.message };
+    }
+    // Surface and actor go up with the decision, in one upsert, once the gate has validated the
+    // request (a step that never answered validated nothing: then only plain short strings go up).
+    const subject = decided !== undefined || (isShortText(request.surface) && isShortText((request.actor as { id?: unknown } | undefined)?.id));
+    if (subject) {
+      pendingSubject.set(card, [
+        { key: SEARCH_ATTRIBUTES.surface, value: request.surface },
+        { key: SEARCH_ATTRIBUTES.actor, value: request.actor.id },
+      ]);
+    }
+  } else {
+    // Histories recorded before the one-step gate: search attributes first, then beginAction, then
+    // decide with the budget beginAction returned. Replayed only (a new run takes the branch above).
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.surface, value: request.surface },
+      { key: SEARCH_ATTRIBUTES.actor, value: request.actor.id },
+    ]);
+    let begin: Awaited<ReturnType<Activities['beginAction']>> | undefined;
+    try {
+      begin = await store.beginAction({ request });
+    } catch {
+      begin = undefined;
+    }
+    if (begin?.kind === 'prior') return answerFromPrior(begin, (d) => (decision = d), card);
+    decided = begin?.kind === 'own' ? { kind: 'decided', decision: begin.decision } : undefined;
+    if (begin === undefined) {
+      refusalDetail = { reason: 'receipt_store_unavailable', detail: 'the receipt store did not answer' };
+    } else if (begin.kind === 'new') {
+      card.budgetMs = begin.budgetMs;
+      const budgeted = proxyLocalActivities<Activities>({
+        startToCloseTimeout: begin.budgetMs + STORE_ATTEMPT_MS * STORE_ATTEMPTS,
+        scheduleToCloseTimeout: begin.budgetMs + STORE_ATTEMPT_MS * STORE_ATTEMPTS,
+        retry: { maximumAttempts: 1 },
+      });
+      try {
+        decided = await budgeted.decide({ request, signature: input.signature, submittedAt: startTime.toISOString(), budgetMs: begin.budgetMs });
+      } catch (err) {
+        refusalDetail = isTimeout(err)
+          ? { reason: 'gate_timeout', detail: `the gate did not answer within ${begin.budgetMs} ms` }
+          : { reason: 'receipt_store_unavailable', detail: failureOf(err).message };
+      }
     }
   }
   if (decided === undefined && refusalDetail !== undefined) {
@@ -303,7 +340,7 @@ async function finish(
   const recorded = decided.decision;
   let failure: { code: string; message: string } | null = null;
   let dispatched = false;
-  let reported: { result?: unknown } = {};
+  let reported: { result?: unknown; outcomeEnvelope?: string; outcomeReceiptId?: string } = {};
   const permitted = allowsDispatch(recorded.body) || operators?.body.outcome === 'PERMIT';
   if (superseded === null && permitted) {
     publishDispatch(card, 'pending', null);
@@ -324,11 +361,25 @@ async function finish(
         ? { status: 'failed' as const, error: failure ?? { code: 'DISPATCH_UNCONFIRMED', message: 'dispatch completed without an outcome receipt' } }
         : { status: 'skipped' as const, error: superseded !== null && permitted ? superseded : operators === null ? OPERATORS_UNRESOLVED : null },
   };
-  let outcome: RecordedOutcome;
-  try {
-    outcome = await store.recordOutcome(settleInput);
-  } catch {
-    outcome = await durableStore.recordOutcome(settleInput);
+  // A dispatch that completed with an outcome envelope signed by the receipt key the gate reported
+  // settles here; anything else (an unsigned store, an earlier attempt's outcome, a completion made
+  // up by a stranger) is settled by what is on record.
+  let outcome: RecordedOutcome | null =
+    dispatched && decided.receiptKey
+      ? provenOutcome(reported.outcomeEnvelope, decided.receiptKey, {
+          workflowId: recorded.body.workflowId,
+          runId: recorded.body.runId,
+          decisionReceiptId: recorded.receiptId,
+          requestHash: recorded.body.requestHash,
+          outcomeReceiptId: String(reported.outcomeReceiptId),
+        })
+      : null;
+  if (outcome === null) {
+    try {
+      outcome = await store.recordOutcome(settleInput);
+    } catch {
+      outcome = await durableStore.recordOutcome(settleInput);
+    }
   }
   publishDispatch(card, outcome.body.dispatch.status, outcome.body.dispatch.error?.code ?? null);
   await condition(allHandlersFinished);
@@ -391,7 +442,10 @@ async function answerFromPrior(
 
 /** The decision on the workflow page: ActionOutcome, ActionReasons, PolicyDigest and the card. */
 function publishDecision(decided: ActionDecision, card: CurrentDetails): void {
+  const subject = pendingSubject.get(card) ?? [];
+  pendingSubject.delete(card);
   upsertSearchAttributes([
+    ...subject,
     { key: SEARCH_ATTRIBUTES.outcome, value: decided.outcome },
     // Policy ids and gate reasons only (bounded by the policy set); the detail text stays out.
     ...(decided.reasons.length > 0 ? [{ key: SEARCH_ATTRIBUTES.reasons, value: decided.reasons.slice(0, MAX_REASONS_SHOWN) }] : []),
@@ -456,13 +510,45 @@ function resultFromReceipts(prior: { decision: RecordedDecision; outcome: Record
   };
 }
 
-function assertSameRequest(incoming: ActionRequest, expectedHash: Digest, key: string): void {
-  const parsed = safeParseActionRequest(incoming);
-  if (!parsed.ok) {
-    throw ApplicationFailure.nonRetryable(parsed.error.message, FAILURE_TYPES.invalidRequest, parsed.error.issues);
-  }
-  const incomingHash = requestHash(parsed.request);
+function assertSameRequest(incoming: unknown, expectedHash: Digest, key: string): void {
+  const incomingHash = requestShape(incoming).hash;
   if (!digestsEqual(incomingHash, expectedHash)) throw conflictFailure(key, expectedHash, incomingHash);
+}
+
+/**
+ * The request as the workflow needs it, without the schema (the gate validates it in full): an
+ * object whose idempotency key is the workflow ID, with `context` defaulted as the schema does, so
+ * its hash is the hash of the parsed request. Surface and actor are used only after the gate
+ * accepted the request.
+ */
+function workflowRequest(raw: unknown, workflowId: string): { request: ActionRequest; hash: Digest } {
+  const shaped = requestShape(raw);
+  const request = shaped.request;
+  if (request.idempotencyKey !== workflowId) {
+    // The workflow ID is the idempotency key: another ID would let one key be decided twice, or squat another's.
+    throw ApplicationFailure.nonRetryable(
+      `the workflow ID ${workflowId} is not the request's idempotency key ${String(request.idempotencyKey)}`,
+      FAILURE_TYPES.invalidRequest,
+      [{ path: 'idempotencyKey', message: `must be the workflow ID (${workflowId})` }],
+    );
+  }
+  return shaped;
+}
+
+function isShortText(value: unknown): boolean {
+  return typeof value === 'string' && value.length <= 200;
+}
+
+function requestShape(raw: unknown): { request: ActionRequest; hash: Digest } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw ApplicationFailure.nonRetryable('the request must be an object', FAILURE_TYPES.invalidRequest, [{ path: '', message: 'must be an object' }]);
+  }
+  const request = (('context' in raw) ? raw : { ...raw, context: {} }) as ActionRequest;
+  try {
+    return { request, hash: requestHash(request) };
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(`the request is not JSON: ${(err as Error).message}`, FAILURE_TYPES.invalidRequest);
+  }
 }
 
 function conflictFailure(key: string, firstHash: Digest, hash: Digest): ApplicationFailure {

@@ -97,7 +97,8 @@ describe('when the policies permit the action', () => {
     const handle = client.workflow.getHandle(request.idempotencyKey);
     const history = await handle.fetchHistory();
     const markers = (history.events ?? []).filter((e) => e.markerRecordedEventAttributes);
-    // Local activity markers: begin, decide (evaluation and decision receipt in one), outcome receipt.
+    // Markers: decide (what is on record, evaluation and decision receipt in one local activity), the
+    // outcome settled from the store (this worker's store does not sign), and the patch markers.
     expect(markers.length).toBeGreaterThanOrEqual(3);
     const decoded = markers
       .flatMap((m) => Object.values(m.markerRecordedEventAttributes?.details ?? {}))
