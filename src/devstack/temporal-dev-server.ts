@@ -49,12 +49,16 @@ export interface TemporalDevServer {
 /**
  * Dynamic config the gate relies on: Update-With-Start (ExecuteMultiOperation), workflow updates,
  * and search attributes that are visible right after they are registered (tests register them
- * and query at once).
+ * and query at once). And one for latency: the dev server has a single history shard, whose
+ * transfer queue is read at most `transferProcessorMaxPollRPS` (default 20) times a second, so every
+ * workflow task waited for the next 50 ms slot; at 1,000 a task is picked up within about a
+ * millisecond (docs/PERFORMANCE.md). A rate limit, not a polling rate: an idle server does no more work.
  */
 const DYNAMIC_CONFIG = [
   'frontend.enableExecuteMultiOperation=true',
   'frontend.enableUpdateWorkflowExecution=true',
   'system.forceSearchAttributesCacheRefreshOnRead=true',
+  'history.transferProcessorMaxPollRPS=1000',
 ];
 
 const STOP_GRACE_MS = 10_000;

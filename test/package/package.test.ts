@@ -151,7 +151,10 @@ export { createActionGateWorker } from 'actiongate/client';
   });
 
   it('imports actiongate/worker once the optional dependencies are installed too', async () => {
-    await exec(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--include=optional'], { cwd: consumer });
+    // Not --prefer-offline here: adding the optional tree to an install that omitted it, npm 11.19
+    // (measured 2026-12-01) dropped @temporalio/worker and the rest as "failed optional dependency"
+    // whenever it took packuments from a stale cache, without saying why; fresh packuments install it.
+    await exec(NPM, ['install', '--no-audit', '--no-fund', '--include=optional'], { cwd: consumer });
     expect(existsSync(join(consumer, 'node_modules', '@temporalio', 'worker')), '@temporalio/worker').toBe(true);
     const out = await node(`const worker = await import('actiongate/worker'); console.log(typeof worker.createActionGateWorker);`);
     expect(out).toBe('function\n');
