@@ -1,12 +1,13 @@
+import { verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { decodeBase64url, encodeBase64url } from '../keys/base64url.js';
-import { verifyEd25519 } from '../keys/ed25519-verify.js';
+import { ED25519_SIGNATURE_BYTES, publicKeyObject } from '../keys/ed25519-verify.js';
 import { KEY_ID_PATTERN } from '../keys/key-id.js';
 import type { Signer } from '../keys/signer.js';
 import type { ActionRequest } from '../request/action-request.js';
 import type { Digest } from '../request/digest.js';
 import { requestHash } from '../request/request-hash.js';
-import type { Principal, PrincipalRegistry } from './principal-registry.js';
+import type { Principal, PrincipalKey, PrincipalRegistry } from './principal-registry.js';
 
 /** Domain separation: a request signature can never be read as a receipt, bundle or approval signature. */
 export const REQUEST_SIGNATURE_DOMAIN = 'actiongate/request/v1\n';
@@ -123,9 +124,31 @@ export function proveActor(
   const sig = decodeBase64url(parsed.data.sig, 64) as Uint8Array;
   const hash = requestHash(request);
   const input = gatewayId === undefined ? requestSigningInput(hash) : gatewayAttestationInput(hash);
-  if (!verifyEd25519(key.publicKey, input, sig)) {
+  if (!verifyWithKey(key, input, sig)) {
     const what = gatewayId === undefined ? 'signature' : `attestation by gateway ${gatewayId}`;
     return { ok: false, reason: 'bad_signature', detail: `the ${what} does not verify with key ${key.keyId} of ${owner} over this request` };
   }
   return gatewayId === undefined ? { ok: true, id, principal, keyId: key.keyId } : { ok: true, id, principal, keyId: key.keyId, attestedBy: gatewayId };
+}
+
+/**
+ * Each key entry's public key as Node parsed it (a JWK import, several µs), kept beside the entry
+ * so a decision does not import it again; null for a key that does not parse. The entry's own
+ * text is kept too and compared, so an entry changed in place is parsed again.
+ */
+const parsedKeys = new WeakMap<PrincipalKey, { publicKey: string; keyObject: KeyObject | null }>();
+
+/** The check of verifyEd25519 (src/keys/ed25519-verify.ts): false for a bad key or signature, never a throw; the key parsed once per entry. */
+function verifyWithKey(key: PrincipalKey, data: Uint8Array, signature: Uint8Array): boolean {
+  let parsed = parsedKeys.get(key);
+  if (parsed === undefined || parsed.publicKey !== key.publicKey) {
+    parsed = { publicKey: key.publicKey, keyObject: publicKeyObject(key.publicKey) ?? null };
+    parsedKeys.set(key, parsed);
+  }
+  if (parsed.keyObject === null || signature.length !== ED25519_SIGNATURE_BYTES) return false;
+  try {
+    return verify(null, data, parsed.keyObject, signature);
+  } catch {
+    return false;
+  }
 }

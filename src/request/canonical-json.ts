@@ -13,67 +13,69 @@ export class CanonicalJsonError extends ActionGateError<CanonicalJsonErrorCode> 
  * @example canonicalJson({ b: 1, a: [true, null] }) === '{"a":[true,null],"b":1}'
  */
 export function canonicalJson(value: unknown): string {
-  const parts: string[] = [];
-  write(value, parts, new Set(), '$');
-  return parts.join('');
+  return write(value, new Set(), []);
 }
 
-function write(value: unknown, out: string[], seen: Set<object>, path: string): void {
-  if (value === null) {
-    out.push('null');
-    return;
-  }
+/**
+ * Where the value being written sits: array indices and object keys from the top. Kept as a stack
+ * and turned into text (`$.a[0]`) only for an error: it runs on every request, receipt and hash.
+ */
+type PathStack = (string | number)[];
+
+function write(value: unknown, seen: Set<object>, path: PathStack): string {
+  if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
-      out.push(value ? 'true' : 'false');
-      return;
+      return value ? 'true' : 'false';
     case 'string':
-      out.push(JSON.stringify(value));
-      return;
+      return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) {
-        throw new CanonicalJsonError('NOT_JSON', `${path}: ${value} is not a JSON number`, { path });
-      }
+      if (!Number.isFinite(value)) throw notJson(path, `${value} is not a JSON number`);
       // ECMAScript Number::toString is exactly the RFC 8785 number form; -0 serializes as 0.
-      out.push(Object.is(value, -0) ? '0' : String(value));
-      return;
+      return Object.is(value, -0) ? '0' : String(value);
     case 'object': {
-      if (seen.has(value)) throw new CanonicalJsonError('NOT_JSON', `${path}: cycle`, { path });
+      if (seen.has(value)) throw notJson(path, 'cycle');
       seen.add(value);
+      let out: string;
       if (Array.isArray(value)) {
-        out.push('[');
+        out = '[';
         // A plain loop, not forEach: forEach skips holes and would silently compact a sparse array.
         for (let i = 0; i < value.length; i++) {
-          if (i > 0) out.push(',');
-          write(value[i], out, seen, `${path}[${i}]`);
+          if (i > 0) out += ',';
+          path.push(i);
+          out += write(value[i], seen, path);
+          path.pop();
         }
-        out.push(']');
+        out += ']';
       } else {
         const proto = Object.getPrototypeOf(value);
-        if (proto !== Object.prototype && proto !== null) {
-          throw new CanonicalJsonError('NOT_JSON', `${path}: not a plain object`, { path });
-        }
+        if (proto !== Object.prototype && proto !== null) throw notJson(path, 'not a plain object');
         const record = value as Record<string, unknown>;
         // Default sort compares UTF-16 code units, which is what RFC 8785 section 3.2.3 asks for.
         const keys = Object.keys(record).sort();
-        out.push('{');
-        let first = true;
-        for (const key of keys) {
+        out = '{';
+        for (let k = 0; k < keys.length; k++) {
+          const key = keys[k] as string;
           const member = record[key];
-          if (member === undefined) {
-            throw new CanonicalJsonError('NOT_JSON', `${path}.${key}: undefined is not JSON`, { path: `${path}.${key}` });
-          }
-          if (!first) out.push(',');
-          first = false;
-          out.push(JSON.stringify(key), ':');
-          write(member, out, seen, `${path}.${key}`);
+          path.push(key);
+          if (member === undefined) throw notJson(path, 'undefined is not JSON');
+          if (k > 0) out += ',';
+          out += JSON.stringify(key) + ':' + write(member, seen, path);
+          path.pop();
         }
-        out.push('}');
+        out += '}';
       }
       seen.delete(value);
-      return;
+      return out;
     }
     default:
-      throw new CanonicalJsonError('NOT_JSON', `${path}: ${typeof value} is not JSON`, { path });
+      throw notJson(path, `${typeof value} is not JSON`);
   }
+}
+
+/** The error for the value at `path`, which is named as `$`, `$.key`, `$[0]`, `$.a[1].b`. */
+function notJson(stack: PathStack, problem: string): CanonicalJsonError {
+  let path = '$';
+  for (const step of stack) path += typeof step === 'number' ? `[${step}]` : `.${step}`;
+  return new CanonicalJsonError('NOT_JSON', `${path}: ${problem}`, { path });
 }
