@@ -13,7 +13,6 @@ import type { ReceiptStore } from '../src/store/receipt-store.js';
 import type { FaultPoints } from '../src/faults/fault-points.js';
 import type { GateMetrics } from '../src/metrics/gate-metrics.js';
 import { receiptId } from '../src/receipt/receipt-id.js';
-import type { ReceiptKey } from '../src/receipt/outcome-proof.js';
 import { governedCall, type GovernedCaller, type RefusedCallSink } from './caller.js';
 import { receiptsOfKey, type RecordedDecision, type RecordedOperators, type RecordedOutcome } from './run-receipts.js';
 import { isPermanentStoreError, rethrowStoreError } from './store-errors.js';
@@ -39,8 +38,6 @@ export type DecideResult =
       decision: RecordedDecision;
       /** The surface's budget the gate decided within (absent when found on record). */
       budgetMs?: number;
-      /** The key the store signs receipts with, when it signs: the workflow checks dispatch's outcome envelope with it. */
-      receiptKey?: ReceiptKey;
     }
   /** Another run of the key decided first: its receipts are the answer. */
   | { kind: 'prior'; decision: RecordedDecision; outcome: RecordedOutcome | null; operators?: RecordedOperators };
@@ -79,7 +76,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
   // What is on record for the key: this run's own decision (a retried first workflow task runs its
   // local activities again), an earlier run's answer, or nothing yet.
   const earlier = await existingDecision(deps.store, request, caller);
-  if (earlier) return earlier.kind === 'decided' ? withReceiptKey(deps.store, earlier) : earlier;
+  if (earlier) return earlier;
 
   const clock = deps.now ?? (() => new Date());
   const budget: { ms: number } = { ms: DEFAULT_BUDGET_MS };
@@ -138,12 +135,7 @@ export async function decide(deps: DecideDeps, input: DecideInput): Promise<Deci
     });
   }
   await deps.faultPoints?.reach('decide.after-commit', request.idempotencyKey);
-  return committed.kind === 'decided' ? withReceiptKey(deps.store, { ...committed, budgetMs }) : committed;
-}
-
-function withReceiptKey<T extends Extract<DecideResult, { kind: 'decided' }>>(store: ReceiptStore, result: T): T {
-  const key = store.receiptKey;
-  return key ? { ...result, receiptKey: { keyId: key.keyId, publicKey: key.publicKey } } : result;
+  return committed.kind === 'decided' ? { ...committed, budgetMs } : committed;
 }
 
 /**

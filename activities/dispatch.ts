@@ -29,12 +29,6 @@ export interface DispatchOutput {
    * The workflow passes it on only if it hashes to the outcome receipt's `resultHash`.
    */
   result?: unknown;
-  /**
-   * The signed envelope of the outcome receipt this attempt committed (canonical JSON), when the
-   * store signs: the workflow checks its signature under the receipt key the decide step reported
-   * and then needs no read of the store to settle. Absent otherwise (the workflow reads the store).
-   */
-  outcomeEnvelope?: string;
 }
 
 /** The largest connector answer handed back to the workflow (and the agent), as canonical JSON bytes. */
@@ -139,12 +133,7 @@ async function performDispatch(
   await deps.faultPoints?.reach('dispatch.after-connector', request.idempotencyKey);
   const recorded = await recordOutcome(deps, request, decision, 'succeeded', resultHash, null);
   const small = Buffer.byteLength(canonical, 'utf8') <= MAX_REPORTED_RESULT_BYTES;
-  return {
-    resultHash,
-    outcomeReceiptId: recorded.receiptId,
-    ...(small ? { result: JSON.parse(canonical) as unknown } : {}),
-    ...(recorded.envelope ? { outcomeEnvelope: recorded.envelope } : {}),
-  };
+  return { resultHash, outcomeReceiptId: recorded.receiptId, ...(small ? { result: JSON.parse(canonical) as unknown } : {}) };
 }
 
 /** Commits this run's outcome receipt; a retry finds the one already there. */
@@ -155,7 +144,7 @@ async function recordOutcome(
   status: OutcomeReceiptBody['dispatch']['status'],
   resultHash: Digest | null,
   error: OutcomeReceiptBody['dispatch']['error'],
-): Promise<RecordedOutcome & { envelope?: string }> {
+): Promise<RecordedOutcome> {
   const body = outcomeBody(request, decision, (deps.now ?? (() => new Date()))().toISOString(), { status, resultHash, error });
   const { receipt, inserted } = await deps.store.append(body).catch(rethrowStoreError);
   // Attempts are observed once, by the attempt that recorded the outcome.
@@ -172,8 +161,7 @@ async function recordOutcome(
       ...(error ? { error: error.message, errorCode: error.code } : {}),
     });
   }
-  // Only a receipt this attempt inserted: one found on record went through the workflow's own read.
-  return { receiptId: receipt.receiptId, body: receipt.body as OutcomeReceiptBody, ...(inserted && receipt.envelope ? { envelope: receipt.envelope } : {}) };
+  return { receiptId: receipt.receiptId, body: receipt.body as OutcomeReceiptBody };
 }
 
 /** The outcome receipt of a decision: same run, same request, same proven actor, linked by receipt id. */

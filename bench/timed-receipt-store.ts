@@ -12,10 +12,6 @@ export class TimedReceiptStore implements ReceiptStore {
 
   constructor(private readonly inner: ReceiptStore) {}
 
-  get receiptKey() {
-    return this.inner.receiptKey;
-  }
-
   async append(body: ReceiptBody, options?: { request?: ActionRequest }): Promise<AppendResult> {
     const started = performance.now();
     try {

@@ -22,7 +22,6 @@ import { allowsDispatch, type ActionDecision, type ActionResult, type DispatchRe
 import type { ActionRequest } from '../src/request/action-request.js';
 import { digestJson, digestsEqual, type Digest } from '../src/request/digest.js';
 import { requestHash } from '../src/request/request-hash.js';
-import { provenOutcome } from '../src/receipt/outcome-proof.js';
 import { SUPERSEDED_ERROR_CODE, receiptDetail, receiptSubject, type DecisionReceiptBody } from '../src/receipt/receipt-body.js';
 import type { RequestSignature } from '../src/identity/request-signature.js';
 import { DISPATCH_ACTIVITY_OPTIONS } from './dispatch-options.js';
@@ -340,7 +339,7 @@ async function finish(
   const recorded = decided.decision;
   let failure: { code: string; message: string } | null = null;
   let dispatched = false;
-  let reported: { result?: unknown; outcomeEnvelope?: string; outcomeReceiptId?: string } = {};
+  let reported: { result?: unknown } = {};
   const permitted = allowsDispatch(recorded.body) || operators?.body.outcome === 'PERMIT';
   if (superseded === null && permitted) {
     publishDispatch(card, 'pending', null);
@@ -361,25 +360,11 @@ async function finish(
         ? { status: 'failed' as const, error: failure ?? { code: 'DISPATCH_UNCONFIRMED', message: 'dispatch completed without an outcome receipt' } }
         : { status: 'skipped' as const, error: superseded !== null && permitted ? superseded : operators === null ? OPERATORS_UNRESOLVED : null },
   };
-  // A dispatch that completed with an outcome envelope signed by the receipt key the gate reported
-  // settles here; anything else (an unsigned store, an earlier attempt's outcome, a completion made
-  // up by a stranger) is settled by what is on record.
-  let outcome: RecordedOutcome | null =
-    dispatched && decided.receiptKey
-      ? provenOutcome(reported.outcomeEnvelope, decided.receiptKey, {
-          workflowId: recorded.body.workflowId,
-          runId: recorded.body.runId,
-          decisionReceiptId: recorded.receiptId,
-          requestHash: recorded.body.requestHash,
-          outcomeReceiptId: String(reported.outcomeReceiptId),
-        })
-      : null;
-  if (outcome === null) {
-    try {
-      outcome = await store.recordOutcome(settleInput);
-    } catch {
-      outcome = await durableStore.recordOutcome(settleInput);
-    }
+  let outcome: RecordedOutcome;
+  try {
+    outcome = await store.recordOutcome(settleInput);
+  } catch {
+    outcome = await durableStore.recordOutcome(settleInput);
   }
   publishDispatch(card, outcome.body.dispatch.status, outcome.body.dispatch.error?.code ?? null);
   await condition(allHandlersFinished);

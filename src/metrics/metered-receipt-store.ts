@@ -16,11 +16,6 @@ export class MeteredReceiptStore implements ReceiptStore {
     private readonly metrics: GateMetrics,
   ) {}
 
-  /** The inner store's signing key, so the workflow can check dispatch's outcome envelope. */
-  get receiptKey() {
-    return this.inner.receiptKey;
-  }
-
   async append(body: ReceiptBody, options?: { request?: ActionRequest }): Promise<AppendResult> {
     const started = performance.now();
     let result: AppendResult;

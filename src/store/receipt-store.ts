@@ -27,11 +27,6 @@ export interface StoredReceipt {
   kind: ReceiptKind;
   body: ReceiptBody;
   recordedAt: string;
-  /**
-   * The signed envelope (its canonical JSON, as in an export), on a receipt this append signed and
-   * wrote; absent on receipts read back or found already on record, and in an unsigned store.
-   */
-  envelope?: string;
 }
 
 export interface AppendResult {
@@ -44,8 +39,6 @@ export interface AppendResult {
 export interface ReceiptStore {
   append(body: ReceiptBody, options?: { request?: ActionRequest }): Promise<AppendResult>;
   findByKey(idempotencyKey: string): Promise<StoredReceipt[]>;
-  /** The key receipts are signed with (id and raw public key, base64url); absent when the store does not sign. */
-  readonly receiptKey?: { keyId: string; publicKey: string } | undefined;
 }
 
 interface ReceiptRow {
@@ -139,11 +132,6 @@ export class PgReceiptStore implements ReceiptStore {
    * held, the largest, how many appends were retried alone after their batch failed; and how many
    * batches were written on the head this store last wrote (one statement) or under the head lock.
    */
-  get receiptKey(): { keyId: string; publicKey: string } | undefined {
-    const signer = this.options.signer;
-    return signer ? { keyId: signer.keyId, publicKey: signer.publicKey } : undefined;
-  }
-
   get groupCommitStats(): GroupCommitStats & { onKnownHead: number; underLock: number } {
     return { ...this.signedCommits.stats, ...this.writes };
   }
@@ -299,7 +287,6 @@ function results(plan: BatchPlan<ReceiptRow>, written: readonly WrittenRow[]): A
       kind: item.body.kind,
       body: JSON.parse(item.canonical) as ReceiptBody,
       recordedAt: at.recorded_at.toISOString(),
-      envelope: row.envelope,
     };
   };
   return plan.appends.map((planned) => {
@@ -307,9 +294,7 @@ function results(plan: BatchPlan<ReceiptRow>, written: readonly WrittenRow[]): A
     if ('row' in planned) return { receipt: stored(planned.row), inserted: true };
     const first = plan.appends[planned.firstIn];
     if (!first || !('row' in first)) throw new Error('a repeated key and kind in a batch must follow a written receipt');
-    // Found, not written by this append: as a receipt read back, without the envelope.
-    const { envelope: _written, ...found } = stored(first.row);
-    return { receipt: found, inserted: false };
+    return { receipt: stored(first.row), inserted: false };
   });
 }
 
