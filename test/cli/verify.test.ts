@@ -91,3 +91,38 @@ describe('when called without keys', () => {
     expect(ran.stderr).toContain('--keys');
   });
 });
+
+describe('when the export is large enough to check on several threads', () => {
+  const signer = testKey1Signer();
+  const big = () =>
+    exportLines(
+      signChain(
+        Array.from({ length: 2_100 }, (_, i) => ({ ...PERMIT_BODY, idempotencyKey: `big-${i}`, workflowId: `big-${i}` })),
+        () => signer,
+      ),
+      signer,
+    );
+
+  it('verifies it with --threads 2 (the built worker threads load the back end) and exits 0', async () => {
+    const ran = await runCli(['verify', '--keys', keys, '--threads', '2', await exportFile(big())]);
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain('2100 receipts, 1 checkpoints: the log verifies');
+  });
+
+  it('still names a bad signature (checked again on one thread) and exits 1', async () => {
+    const content = big();
+    const line = content[1_500] as string;
+    const at = line.indexOf('"sig":"') + 20;
+    content[1_500] = line.slice(0, at) + (line[at] === 'A' ? 'B' : 'A') + line.slice(at + 1);
+    const ran = await runCli(['verify', '--keys', keys, '--threads', '2', await exportFile(content)]);
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toContain('seq 1501, line 1501: BAD_SIGNATURE');
+  });
+
+  it.each([['0'], ['65'], ['two']])('refuses --threads %s naming the option, exit 2', async (threads) => {
+    const ran = await runCli(['verify', '--keys', keys, '--threads', threads, join(FIXTURES, 'log.jsonl')]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain('--threads');
+  });
+});

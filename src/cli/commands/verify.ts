@@ -1,12 +1,13 @@
 import { loadKeySet } from '../../keys/key-set-schema.js';
-import { defaultBackend, formatNote, formatProblem, nobleBackend, requirePermit, verifyLog, verifyReceipt } from '../../receipt/verify/index.js';
+import { defaultBackend, formatNote, formatProblem, nobleBackend, requirePermit, verifyReceipt } from '../../receipt/verify/index.js';
+import { PARALLEL_MIN_LINES, verifyLogParallel } from '../../receipt/verify/parallel-verify.js';
 import { CliError } from '../cli-error.js';
 import { readInput } from '../read-input.js';
 import type { CommandIo } from '../command-io.js';
 import type { ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 
-export const VERIFY_HELP = `Usage: actiongate verify --keys KEYSET [--require-permit KEY ...] [--backend node|noble] [FILE|-]
+export const VERIFY_HELP = `Usage: actiongate verify --keys KEYSET [--require-permit KEY ...] [--backend node|noble] [--threads N] [FILE|-]
 
 Checks signed receipts with public keys only (no database, no Temporal, no policies): one
 receipt (a single JSON object) or an export (JSONL: receipts and checkpoints, one per line).
@@ -29,7 +30,11 @@ Options:
                          DENY or SILENCE is not an authorization), and that no outcome receipt marks
                          superseded (DECISION_SUPERSEDED: the agent had been refused before the
                          PERMIT was recorded; answer SUPERSEDED); repeatable
-  --backend node|noble   Ed25519 implementation (default: Node's crypto when present, else noble)`;
+  --backend node|noble   Ed25519 implementation (default: Node's crypto when present, else noble)
+  --threads N            check the signatures of an export of ${PARALLEL_MIN_LINES} lines or more on N worker
+                         threads (default: the cores available, at most 8; 1: on this thread only).
+                         The answer is the same either way: any signature that does not verify, and
+                         the whole export is checked again on one thread`;
 
 /** \`actiongate verify\`: the independent check an auditor runs on an export. */
 export async function verifyCommand(_config: ActionGateConfig, args: string[], io: CommandIo & { stdin: NodeJS.ReadableStream }): Promise<number> {
@@ -37,6 +42,7 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
     keys: { type: 'string' },
     'require-permit': { type: 'string', multiple: true },
     backend: { type: 'string' },
+    threads: { type: 'string' },
   });
   if (values.help) {
     io.out(VERIFY_HELP);
@@ -46,6 +52,10 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
   if (positionals.length > 1) throw new CliError('USAGE', 'verify takes at most one FILE (or - for standard input)');
   if (values.backend !== undefined && values.backend !== 'node' && values.backend !== 'noble') {
     throw new CliError('USAGE', `verify: --backend must be node or noble, not ${JSON.stringify(values.backend)}`);
+  }
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 64)) {
+    throw new CliError('USAGE', `verify: --threads must be an integer from 1 to 64, not ${JSON.stringify(values.threads)}`);
   }
   const keys = await loadKeySet(values.keys);
   const backend = values.backend === 'noble' ? nobleBackend : await defaultBackend();
@@ -64,7 +74,7 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
     io.out(result.ok ? `1 receipt (seq ${result.receipt.log.seq}, ${result.receipt.body.kind}) verifies with ${backend.name}` : `receipt does NOT verify: ${result.problems.length} problem(s)`);
     ok = result.ok;
   } else {
-    const result = verifyLog(lines, keys, backend);
+    const result = await verifyLogParallel(lines, keys, backend.name === nobleBackend.name ? 'noble' : 'node', threads === undefined ? {} : { threads });
     for (const problem of result.problems) io.out(formatProblem(problem));
     for (const note of result.notes) io.out(formatNote(note));
     io.out(
