@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, type Logger, type WorkerOptions } from '@temporalio/worker';
+import { avoidV8DeoptimizerAbort } from './v8-flags.js';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import type { ActionGateTracing } from '../tracing/tracing.js';
 import { tracingWorkerOptions, tracingWorkflowInterceptorModules } from './worker-tracing.js';
@@ -70,6 +71,8 @@ export interface ActionGateWorkerOptions extends ActivityDeps {
  */
 export async function createActionGateWorker(options: ActionGateWorkerOptions): Promise<Worker> {
   const { connection, namespace, taskQueue, workflowBundle, workerOptions, additionalActivities, tracing, ...deps } = options;
+  // Before the first decision: see src/worker/v8-flags.ts.
+  avoidV8DeoptimizerAbort();
   const traced = tracing ? await tracingWorkerOptions(tracing) : undefined;
   return Worker.create({
     connection,
