@@ -1,5 +1,5 @@
 // The bench's worker, run as a child process so its memory is its own: both variants (governed and
-// bare) on one task queue, with the sample policies, the Postgres receipt store and connectors that
+// bare) on one task queue, with the sample policies, the signed Postgres receipt store and connectors that
 // answer at once (no HTTP), so what is measured is Temporal and the gate, not an external system.
 import { readFile } from 'node:fs/promises';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -7,6 +7,7 @@ import pg from 'pg';
 import { ConnectorRegistry, defineConnector } from '../src/connectors/connector.js';
 import { loadStaticPolicySource } from '../src/policy/policy-source.js';
 import { PgReceiptStore } from '../src/store/receipt-store.js';
+import { generatePrivateKeyFile, parsePrivateKeyFile } from '../src/keys/private-key-file.js';
 import { createActionGateWorker } from '../src/worker/actiongate-worker.js';
 import { TimedReceiptStore } from './timed-receipt-store.js';
 import { createBareActivities } from './bare-activities.js';
@@ -27,7 +28,9 @@ async function main(config: BenchWorkerConfig): Promise<void> {
   const pool = new pg.Pool({ connectionString: config.databaseUrl, connectionTimeoutMillis: 5_000, max: 10 });
   pool.on('error', () => undefined);
   await pool.query('SELECT 1');
-  const store = new TimedReceiptStore(new PgReceiptStore(pool));
+  // Signed, as \`actiongate worker\` runs with a receipt key (a fresh one per bench run).
+  const signer = parsePrivateKeyFile(JSON.stringify(generatePrivateKeyFile()), 'bench receipt key');
+  const store = new TimedReceiptStore(new PgReceiptStore(pool, { signer }));
 
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const workers = await Promise.all(

@@ -13,9 +13,12 @@ import { summarizeProfiles } from './cpu-profile-summary.js';
 import { machineBusyMs } from './cpu-usage.js';
 import type { GateComputeMessage, GateComputeResult } from './gate-compute.js';
 import { stepSummaries } from './history-timing.js';
-import { runRound } from './load-driver.js';
+import { benchRequest, runRound } from './load-driver.js';
+import { cpuByGroup, cpuSnapshot, PROCESS_GROUPS } from './process-cpu.js';
+import { ActionGateClient } from '../src/client/actiongate-client.js';
+import { demoSigner } from '../src/demo/demo-keys.js';
 import { machineInfo } from './machine-info.js';
-import { renderPerformanceDoc, renderTables, type BenchResult, type LoadedVariant, type ProfiledVariant } from './report.js';
+import { renderPerformanceDoc, renderTables, type BenchResult, type InFlightMemory, type LoadedVariant, type ProfiledVariant, type ScaleLevel } from './report.js';
 import { summarize } from './stats.js';
 import { bareSubmitter, governedSubmitter, VARIANTS, type ActionTiming, type SubmitAction, type Variant } from './variants.js';
 import { startBenchWorker, type BenchWorkerProcess } from './worker-process.js';
@@ -44,6 +47,8 @@ Options:
   --gate-decisions D     decisions per policy set in the gate compute bench (default 20000)
   --profile-actions P    actions per variant under node --cpu-prof, in a separate worker (default 150)
   --no-profile           skip the CPU profile phase
+  --scale LEVELS         concurrency levels of the scale phase, both variants (default 1,16,64,256; none: skip)
+  --in-flight N          actions left waiting for operators at the end, for the worker's memory (default 1000; 0: skip)
   --separate-bundles     bare runs from its own bundle on its own task queue (same worker process), so it
                          does not load the governed workflow's modules; default: one bundle, one queue
   --out FILE             where to write the report (default docs/PERFORMANCE.md)
@@ -66,6 +71,10 @@ interface BenchArgs {
   profileActions: number;
   profile: boolean;
   separateBundles: boolean;
+  /** Concurrency levels of the scale phase (empty: skipped). */
+  scale: number[];
+  /** Actions left waiting for operators at the end, to read the worker's memory (0: skipped). */
+  inFlight: number;
   out: string | null;
 }
 
@@ -82,6 +91,8 @@ function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       'profile-actions': { type: 'string', default: '150' },
       'no-profile': { type: 'boolean', default: false },
       'separate-bundles': { type: 'boolean', default: false },
+      scale: { type: 'string', default: '1,16,64,256' },
+      'in-flight': { type: 'string', default: '1000' },
       out: { type: 'string', default: 'docs/PERFORMANCE.md' },
       'no-write': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -104,6 +115,8 @@ function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     profileActions: int('profile-actions', values['profile-actions'], 1),
     profile: !values['no-profile'],
     separateBundles: values['separate-bundles'],
+    scale: values.scale === '' || values.scale === 'none' ? [] : values.scale.split(',').map((c) => int('scale', c.trim(), 1)),
+    inFlight: int('in-flight', values['in-flight'], 0),
     out: values['no-write'] ? null : resolve(REPO_ROOT, values.out),
   };
 }
@@ -252,6 +265,9 @@ async function measureOnStack(args: BenchArgs, stack: BenchStack, namespace: str
       stepsSequential[variant] = await stepSummaries(client, sequential[variant]);
       stepsLoaded[variant] = await stepSummaries(client, sample(loaded[variant].timings, 60));
     }
+
+    const scale = args.scale.length > 0 ? await scalePhase(args, worker, submitters, runId) : [];
+    const inFlight = args.inFlight > 0 ? await inFlightPhase(args, worker, client, taskQueues.governed, runId) : null;
     await worker.stop();
     worker = undefined;
 
@@ -269,11 +285,85 @@ async function measureOnStack(args: BenchArgs, stack: BenchStack, namespace: str
       memory,
       steps: { sequential: stepsSequential, loaded: stepsLoaded },
       profile,
+      scale,
+      inFlight,
     };
   } finally {
     await worker?.stop();
     await connection.close();
   }
+}
+
+/**
+ * Throughput and latency at each concurrency level, both variants (alternating, governed first at
+ * even levels), with the CPU each process group used: where the machine saturates.
+ */
+async function scalePhase(args: BenchArgs, worker: BenchWorkerProcess, submitters: Record<Variant, SubmitAction>, runId: string): Promise<ScaleLevel[]> {
+  const levels: ScaleLevel[] = [];
+  for (const [i, concurrency] of args.scale.entries()) {
+    // Enough actions that the level runs at its concurrency for a while: 4 per lane, at least 40.
+    const count = Math.max(40, concurrency * 4);
+    for (const variant of i % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
+      const cpu0 = cpuSnapshot();
+      const machine0 = machineBusyMs();
+      const round = await runRound({ variant, submit: submitters[variant], count, concurrency, runId: `${runId}c${concurrency}` });
+      const machine1 = machineBusyMs();
+      const cpu = cpuByGroup(cpu0, cpuSnapshot(), { worker: worker.pid, client: process.pid });
+      const level: ScaleLevel = {
+        concurrency,
+        variant,
+        actions: round.timings.length,
+        failures: round.failures.length,
+        firstFailure: round.failures[0] ?? null,
+        wallMs: round.wallMs,
+        decision: summarize(round.timings.map((t) => t.decisionMs)),
+        done: summarize(round.timings.map((t) => t.doneMs)),
+        cpuMs: cpu,
+        machineBusyMs: machine0 !== undefined && machine1 !== undefined ? machine1 - machine0 : null,
+      };
+      levels.push(level);
+      log(
+        `scale c=${concurrency} ${variant.padEnd(8)}: ${(level.actions / (round.wallMs / 1000)).toFixed(1)} actions/s, done p99 ${level.done.p99.toFixed(0)} ms` +
+          `${level.failures ? `, ${level.failures} failed` : ''}; CPU cores: ${PROCESS_GROUPS.map((g) => `${g} ${(cpu[g] / round.wallMs).toFixed(2)}`).join(', ')}`,
+      );
+    }
+  }
+  return levels;
+}
+
+/**
+ * Worker memory with many actions open at once: transfers to a payee the treasury has not vetted
+ * (STEP_UP, waiting up to 15 minutes for two operators), so each stays in flight, cached in the
+ * worker, until the bench stops. Measured last: they are left waiting.
+ */
+async function inFlightPhase(args: BenchArgs, worker: BenchWorkerProcess, client: Client, taskQueue: string, runId: string): Promise<InFlightMemory> {
+  const gate = new ActionGateClient({ client, taskQueue, signer: demoSigner('agent-42') });
+  const before = worker.memory().endRss;
+  const started = performance.now();
+  let next = 0;
+  let waiting = 0;
+  const failures: string[] = [];
+  const lane = async () => {
+    while (next < args.inFlight) {
+      next++;
+      const request = { ...benchRequest('governed', `${runId}f`), target: { type: 'supplier-account', id: 'NL91ABNA0417164300' } };
+      try {
+        const { decision } = await gate.submit(request);
+        if (decision.outcome === 'STEP_UP' && decision.waitsFor) waiting++;
+        else failures.push(`${request.idempotencyKey}: ${decision.outcome} ${decision.reasons.join(', ')}`);
+      } catch (err) {
+        failures.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, lane));
+  const submitMs = performance.now() - started;
+  // Let the last activations finish and the heap settle before reading.
+  await new Promise((r) => setTimeout(r, 3_000));
+  const memory = worker.memory();
+  log(`in flight: ${waiting} actions waiting for operators; worker RSS ${(before / 2 ** 20).toFixed(0)} → ${(memory.endRss / 2 ** 20).toFixed(0)} MiB`);
+  if (failures.length > 0) log(`in flight: ${failures.length} did not wait, first: ${failures[0]}`);
+  return { requested: args.inFlight, waiting, submitMs, rssBefore: before, rssInFlight: memory.endRss, idleRss: memory.idleRss, peakRss: memory.peakRss };
 }
 
 /** One worker child per variant under --cpu-prof, so each profile holds one variant's work only. */
