@@ -3,8 +3,6 @@
 // envelope of another action: the workflow settles from what is on record for its own run. (A
 // shortcut that took the outcome from the completion, its signature checked in the workflow, was
 // measured and dropped: docs/PERFORMANCE.md. This guards against a naive one coming back.)
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { Client, Connection } from '@temporalio/client';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,11 +11,10 @@ import { generatePrivateKeyFile, parsePrivateKeyFile } from '../../src/keys/priv
 import { loadStaticPolicySource } from '../../src/policy/policy-source.js';
 import { PgReceiptStore } from '../../src/store/receipt-store.js';
 import { startFakeExternalSystem, type FakeExternalSystem } from '../support/fake-external-system.js';
-import { connectTemporal, connectorsTo, gateClient, openPool, paymentRequest, policiesDispatchingTo, startTestWorker, testEnv, uniqueId, type RunningWorker } from '../support/harness.js';
+import { connectTemporal, connectorsTo, gateClient, openPool, paymentRequest, policiesDispatchingTo, startTestWorker, uniqueId, type RunningWorker } from '../support/harness.js';
 import { REPO_ROOT } from '../support/paths.js';
+import { completeRunningActivityFromOutside } from '../support/complete-from-outside.js';
 import { join } from 'node:path';
-
-const run = promisify(execFile);
 
 let fake: FakeExternalSystem;
 let pool: pg.Pool;
@@ -73,17 +70,11 @@ describe('when the receipt store signs', () => {
     try {
       const { decision, result } = await gateClient(client, signedQueue).submit(request);
       expect(decision.outcome).toBe('PERMIT');
-      const handle = client.workflow.getHandle(request.idempotencyKey);
-      await expect.poll(async () => ((await handle.describe()).raw.pendingActivities ?? []).length, { timeout: 10_000 }).toBeGreaterThan(0);
-      const pending = (await handle.describe()).raw.pendingActivities ?? [];
-      await run(temporalCli, [
-        'activity', 'complete',
-        '--address', testEnv().temporalAddress,
-        '--namespace', testEnv().namespace,
-        '--workflow-id', request.idempotencyKey,
-        '--activity-id', String(pending[0]?.activityId),
-        '--result', JSON.stringify({ resultHash: `sha256:${'f'.repeat(64)}`, outcomeReceiptId: genuine?.receipt_id, outcomeEnvelope: genuine?.envelope_canonical }),
-      ]);
+      await completeRunningActivityFromOutside(client, temporalCli, request.idempotencyKey, {
+        resultHash: `sha256:${'f'.repeat(64)}`,
+        outcomeReceiptId: genuine?.receipt_id,
+        outcomeEnvelope: genuine?.envelope_canonical,
+      });
       const done = await result();
       expect(done.dispatch.status).not.toBe('succeeded');
       expect(done.dispatch.error?.code).toBe('DISPATCH_UNCONFIRMED');

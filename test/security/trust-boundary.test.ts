@@ -33,6 +33,7 @@ import {
   type RunningWorker,
 } from '../support/harness.js';
 import { REPO_ROOT } from '../support/paths.js';
+import { completeRunningActivityFromOutside } from '../support/complete-from-outside.js';
 import type { RogueResult, RogueStep } from './rogue-workflows.js';
 
 const run = promisify(execFile);
@@ -315,18 +316,8 @@ describe('when a stranger completes our dispatch activity with a made-up result 
       const { decision, result } = await gateClient(client, taskQueue).submit(request);
       expect(decision.outcome).toBe('PERMIT');
       // Wait for the dispatch activity to be running, then complete it from outside.
-      const handle = client.workflow.getHandle(request.idempotencyKey);
-      await expect.poll(async () => ((await handle.describe()).raw.pendingActivities ?? []).length, { timeout: 10_000 }).toBeGreaterThan(0);
-      const pending = (await handle.describe()).raw.pendingActivities ?? [];
       const forgedHash = `sha256:${'f'.repeat(64)}`;
-      await run(temporalCli, [
-        'activity', 'complete',
-        '--address', testEnv().temporalAddress,
-        '--namespace', testEnv().namespace,
-        '--workflow-id', request.idempotencyKey,
-        '--activity-id', String(pending[0]?.activityId),
-        '--result', JSON.stringify({ resultHash: forgedHash, outcomeReceiptId: `sha256:${'e'.repeat(64)}` }),
-      ]);
+      await completeRunningActivityFromOutside(client, temporalCli, request.idempotencyKey, { resultHash: forgedHash, outcomeReceiptId: `sha256:${'e'.repeat(64)}` });
       const done = await result();
       expect(done.dispatch.status).not.toBe('succeeded');
       expect(done.dispatch.resultHash).not.toBe(forgedHash);
