@@ -20,8 +20,10 @@ export type BeginActionResult =
   | { kind: 'new'; budgetMs: number };
 
 /**
- * First step of every action: what is already on record for the key, told apart by run. Reads
- * only; the budget it returns bounds the next step and nothing else.
+ * The first step of workflow code before the one-step gate (decide now does this itself): what is
+ * already on record for the key, told apart by run. Kept registered so that runs started by that
+ * code, still in flight when a worker is upgraded, finish. Reads only; the budget it returns bounds
+ * the next step and nothing else.
  */
 export async function beginAction(
   deps: { store: ReceiptStore; policies: PolicySource; onRefusedCall?: RefusedCallSink },

@@ -374,6 +374,21 @@ describe('when an agent lies about who it is or what it pays', () => {
   });
 });
 
+describe('when the workflow is started directly with a request the schema refuses', () => {
+  it('fails INVALID_REQUEST naming the field (the gate validates it; the workflow no longer carries the schema) and records nothing', async () => {
+    const request = paymentRequest();
+    const invalid = { ...request, target: { type: 'account' } };
+    const err = await client.workflow
+      .execute('governedActionWorkflow', { taskQueue, workflowId: request.idempotencyKey, args: [{ request: invalid }] })
+      .catch((e: unknown) => e);
+    const cause = (err as { cause?: { type?: string; message?: string } }).cause;
+    expect(String(cause?.type)).toBe('INVALID_REQUEST');
+    expect(cause?.message).toContain('target.id');
+    expect(await receiptRows(request.idempotencyKey)).toEqual([]);
+    expect(fake.callsFor(request.idempotencyKey)).toHaveLength(0);
+  });
+});
+
 describe('when the workflow is started directly with an ID that is not the key', () => {
   it('fails INVALID_REQUEST and records nothing', async () => {
     const request = paymentRequest();
