@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SUPERSEDED_ERROR_CODE } from '../../src/receipt/receipt-body.js';
 import { OUTCOME_BODY, PERMIT_BODY, testKey1Signer, TRUST_KEY_1_RECEIPTS } from '../fixtures/receipts/golden-receipts.js';
 import { exportLines, signChain } from '../receipt/chain-builder.js';
+import { receiptCheckpointNote } from '../../src/receipt/verify/index.js';
 import { runCli } from '../support/run-cli.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -124,5 +125,29 @@ describe('when the export is large enough to check on several threads', () => {
     const ran = await runCli(['verify', '--keys', keys, '--threads', threads, join(FIXTURES, 'log.jsonl')]);
     expect(ran.code).toBe(2);
     expect(ran.stderr).toContain('--threads');
+  });
+});
+
+describe('when a checkpoint held elsewhere is given (--checkpoint)', () => {
+  const signer = testKey1Signer();
+  const receipts = signChain(Array.from({ length: 10 }, (_, i) => ({ ...PERMIT_BODY, idempotencyKey: `cp-${i}`, workflowId: `cp-${i}` })), () => signer);
+
+  it('passes the export it was taken from, and names a truncated one (exit 1) that verifies without it', async () => {
+    const note = join(dir, 'checkpoint.note');
+    await writeFile(note, receiptCheckpointNote(receipts, 'actiongate.test/receipts', signer));
+    const whole = await exportFile(exportLines(receipts, signer));
+    expect((await runCli(['verify', '--keys', keys, '--checkpoint', note, whole])).code).toBe(0);
+
+    const cut = await exportFile(exportLines(receipts.slice(0, 7), signer));
+    expect((await runCli(['verify', '--keys', keys, cut])).code).toBe(0);
+    const ran = await runCli(['verify', '--keys', keys, '--checkpoint', note, cut]);
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toContain('seq 8: TRUNCATED');
+  });
+
+  it('says which file it cannot read, exit 2', async () => {
+    const ran = await runCli(['verify', '--keys', keys, '--checkpoint', join(dir, 'missing.note'), join(FIXTURES, 'log.jsonl')]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain('missing.note');
   });
 });

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { loadKeySet } from '../../keys/key-set-schema.js';
 import { defaultBackend, formatNote, formatProblem, nobleBackend, requirePermit, verifyReceipt } from '../../receipt/verify/index.js';
 import { PARALLEL_MIN_LINES, verifyLogParallel } from '../../receipt/verify/parallel-verify.js';
@@ -7,7 +8,7 @@ import type { CommandIo } from '../command-io.js';
 import type { ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 
-export const VERIFY_HELP = `Usage: actiongate verify --keys KEYSET [--require-permit KEY ...] [--backend node|noble] [--threads N] [FILE|-]
+export const VERIFY_HELP = `Usage: actiongate verify --keys KEYSET [--require-permit KEY ...] [--backend node|noble] [--threads N] [--checkpoint NOTE] [FILE|-]
 
 Checks signed receipts with public keys only (no database, no Temporal, no policies): one
 receipt (a single JSON object) or an export (JSONL: receipts and checkpoints, one per line).
@@ -31,6 +32,10 @@ Options:
                          superseded (DECISION_SUPERSEDED: the agent had been refused before the
                          PERMIT was recorded; answer SUPERSEDED); repeatable
   --backend node|noble   Ed25519 implementation (default: Node's crypto when present, else noble)
+  --checkpoint NOTE      a checkpoint held outside the database (a C2SP checkpoint note over the
+                         receipts' Merkle tree, signed by a receipt key under its origin): the
+                         export must be at least as long and its receipts 1..size must hash to
+                         the checkpoint's root, else TRUNCATED or TRUSTED_CHECKPOINT_MISMATCH
   --threads N            check the signatures of an export of ${PARALLEL_MIN_LINES} lines or more on N worker
                          threads (default: the cores available, at most 8; 1: on this thread only).
                          The answer is the same either way: any signature that does not verify, and
@@ -43,6 +48,7 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
     'require-permit': { type: 'string', multiple: true },
     backend: { type: 'string' },
     threads: { type: 'string' },
+    checkpoint: { type: 'string' },
   });
   if (values.help) {
     io.out(VERIFY_HELP);
@@ -58,6 +64,7 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
     throw new CliError('USAGE', `verify: --threads must be an integer from 1 to 64, not ${JSON.stringify(values.threads)}`);
   }
   const keys = await loadKeySet(values.keys);
+  const trustedCheckpoint = values.checkpoint === undefined ? undefined : await readCheckpointNote(values.checkpoint);
   const backend = values.backend === 'noble' ? nobleBackend : await defaultBackend();
   const text = await readInput(positionals[0], io.stdin);
   const lines = text.split('\n').filter((line) => line.trim() !== '');
@@ -65,7 +72,7 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
 
   const permits = values['require-permit'] ?? [];
   // A single pretty-printed receipt spans several lines but is one JSON value.
-  const single = lines.length === 1 || isOneJsonValue(text);
+  const single = trustedCheckpoint === undefined && (lines.length === 1 || isOneJsonValue(text));
   let ok: boolean;
   if (single && permits.length === 0) {
     const result = verifyReceipt(lines.length === 1 ? (lines[0] as string) : text.trim(), keys, backend);
@@ -74,7 +81,10 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
     io.out(result.ok ? `1 receipt (seq ${result.receipt.log.seq}, ${result.receipt.body.kind}) verifies with ${backend.name}` : `receipt does NOT verify: ${result.problems.length} problem(s)`);
     ok = result.ok;
   } else {
-    const result = await verifyLogParallel(lines, keys, backend.name === nobleBackend.name ? 'noble' : 'node', threads === undefined ? {} : { threads });
+    const result = await verifyLogParallel(lines, keys, backend.name === nobleBackend.name ? 'noble' : 'node', {
+      ...(threads === undefined ? {} : { threads }),
+      ...(trustedCheckpoint === undefined ? {} : { trustedCheckpoint }),
+    });
     for (const problem of result.problems) io.out(formatProblem(problem));
     for (const note of result.notes) io.out(formatNote(note));
     io.out(
@@ -90,6 +100,14 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
     ok = ok && answer.authorized;
   }
   return ok ? 0 : 1;
+}
+
+async function readCheckpointNote(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new CliError('INVALID_INPUT', `verify: --checkpoint ${path} cannot be read: ${(err as Error).message}`);
+  }
 }
 
 function isOneJsonValue(text: string): boolean {

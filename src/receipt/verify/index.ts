@@ -13,7 +13,8 @@ export { parseExportLine, type ParsedCheckpoint, type ParsedLine, type ParsedRec
 export { approvalSigningInput, APPROVAL_SIGNING_DOMAIN } from './check-approvals.js';
 export { formatNote, formatProblem, type Note, type NoteCode, type Problem, type ProblemCode } from './problem.js';
 export { requirePermit, type PermitAnswer, type PermitAnswerCode } from './require-permit.js';
-export { verifyLog, type LogVerification } from './verify-log.js';
+export { verifyLog, type LogVerification, type VerifyLogOptions } from './verify-log.js';
+export { checkTrustedCheckpoint, receiptCheckpointNote, receiptLeafHash } from './trusted-checkpoint.js';
 export { verifyReceipt, type ReceiptVerification } from './verify-receipt.js';
 export { checkpointSigningInput, CHECKPOINT_SIGNING_DOMAIN, type SignedCheckpoint } from '../checkpoint.js';
 export { receiptHash, receiptSigningInput, RECEIPT_SIGNING_DOMAIN, type SignedReceipt } from '../signed-receipt.js';

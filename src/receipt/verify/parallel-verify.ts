@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { KeySet } from '../../keys/key-set.js';
 import type { Ed25519Backend } from './ed25519-backend.js';
-import { verifyLog, type LogVerification } from './verify-log.js';
+import { verifyLog, type LogVerification, type VerifyLogOptions } from './verify-log.js';
 
 /** Below this many lines the threads cost more than they save. */
 export const PARALLEL_MIN_LINES = 2_000;
@@ -22,6 +22,8 @@ export const PARALLEL_MIN_LINES = 2_000;
 export interface ParallelVerifyOptions {
   /** Worker threads (default: the cores available, at most 8). 1 runs verifyLog as is. */
   threads?: number;
+  /** As verifyLog's option: a checkpoint note held elsewhere that the export must extend. */
+  trustedCheckpoint?: string;
   /** Told how the export was checked: on how many threads, how many signatures, and whether it was checked again on one thread. */
   report?: (how: { threads: number; signatures: number; sequentialAgain: boolean }) => void;
 }
@@ -48,7 +50,7 @@ export async function verifyLogParallel(
   const threads = Math.max(1, Math.min(options.threads ?? Math.min(8, availableParallelism()), 64));
   if (threads === 1 || lines.length < PARALLEL_MIN_LINES) {
     options.report?.({ threads: 1, signatures: 0, sequentialAgain: false });
-    return verifyLog(lines, keys, real);
+    return verifyLog(lines, keys, real, logOptions(options));
   }
 
   const checks: Check[] = [];
@@ -60,10 +62,14 @@ export async function verifyLogParallel(
     },
     ...(real.sha256Hex ? { sha256Hex: real.sha256Hex } : {}),
   };
-  const optimistic = verifyLog(lines, keys, recording);
+  const optimistic = verifyLog(lines, keys, recording, logOptions(options));
   const valid = await allValid(checks, threads, backend);
   options.report?.({ threads, signatures: checks.length, sequentialAgain: !valid });
-  return valid ? optimistic : verifyLog(lines, keys, real);
+  return valid ? optimistic : verifyLog(lines, keys, real, logOptions(options));
+}
+
+function logOptions(options: ParallelVerifyOptions): VerifyLogOptions {
+  return options.trustedCheckpoint === undefined ? {} : { trustedCheckpoint: options.trustedCheckpoint };
 }
 
 async function loadBackend(backend: 'node' | 'noble'): Promise<Ed25519Backend> {

@@ -25,6 +25,11 @@
  * receipt's issuedAt), `APPROVAL_BAD_SIGNATURE` (the signature does not verify, or the key set's
  * public key is not the key with that id). An approval whose key is not in the set is not a
  * problem: it is a {@link Note} (`OPERATOR_SIGNATURE_NOT_CHECKED`).
+ *
+ * Against a trusted checkpoint held elsewhere (`verify --checkpoint`, src/receipt/verify/trusted-checkpoint.ts):
+ * `TRUSTED_CHECKPOINT_INVALID` (not a C2SP checkpoint note signed by a receipt key of the key set
+ * under its origin), `TRUNCATED` (fewer receipts than it covers), `TRUSTED_CHECKPOINT_MISMATCH`
+ * (receipts 1..size do not hash to its Merkle root).
  */
 export type ProblemCode =
   | 'MALFORMED'
@@ -48,7 +53,9 @@ export type ProblemCode =
   | 'UNSUPPORTED_OPERATOR_OUTCOME'
   | 'APPROVAL_KEY_WRONG_PURPOSE'
   | 'APPROVAL_KEY_NOT_VALID'
-  | 'APPROVAL_BAD_SIGNATURE';
+  | 'APPROVAL_BAD_SIGNATURE'
+  | 'TRUSTED_CHECKPOINT_INVALID'
+  | 'TRUSTED_CHECKPOINT_MISMATCH';
 
 /** One problem: its code, the receipt's seq when known, the 1-based export line when there is one. */
 export interface Problem {

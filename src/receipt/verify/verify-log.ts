@@ -8,6 +8,12 @@ import { checkCheckpointSignature, checkReceiptSignature } from './check-signatu
 import type { Ed25519Backend } from './ed25519-backend.js';
 import { parseExportLine, type ParsedCheckpoint, type ParsedReceipt } from './parse-line.js';
 import type { Note, Problem } from './problem.js';
+import { checkTrustedCheckpoint } from './trusted-checkpoint.js';
+
+export interface VerifyLogOptions {
+  /** A checkpoint note held outside the database (`actiongate checkpoint`): the export must extend it. */
+  trustedCheckpoint?: string;
+}
 
 export interface LogVerification {
   /** True only when there is no problem at all. */
@@ -31,13 +37,16 @@ export interface LogVerification {
  * they carry and, for operator keys in the key set, their signatures; checkpoints). Chain checks use every parsable receipt, signed correctly or not, so an edit shows
  * both as a bad signature and as a broken link.
  *
- * Without a checkpoint, a removed tail cannot be seen: keep the latest checkpoint with the export.
+ * Without a checkpoint, a removed tail cannot be seen: keep the latest checkpoint with the export,
+ * and pass a checkpoint held elsewhere as `options.trustedCheckpoint` (a C2SP checkpoint note over
+ * the receipts' Merkle tree, src/receipt/verify/trusted-checkpoint.ts): an export cut short together
+ * with its own checkpoints, or another history, then fails.
  *
  * @example
  * const result = verifyLog(text.split('\n'), keys, nobleBackend);
  * for (const problem of result.problems) console.log(formatProblem(problem));
  */
-export function verifyLog(lines: readonly string[], keys: KeySet, backend: Ed25519Backend): LogVerification {
+export function verifyLog(lines: readonly string[], keys: KeySet, backend: Ed25519Backend, options: VerifyLogOptions = {}): LogVerification {
   const problems: Problem[] = [];
   const parsedReceipts: ParsedReceipt[] = [];
   const parsedCheckpoints: ParsedCheckpoint[] = [];
@@ -76,6 +85,7 @@ export function verifyLog(lines: readonly string[], keys: KeySet, backend: Ed255
     ...checkOperatorLinks(parsedReceipts),
     ...approvals.problems,
     ...checkCheckpoints(parsedCheckpoints, chain.index),
+    ...(options.trustedCheckpoint === undefined ? [] : checkTrustedCheckpoint(parsedReceipts.map((p) => p.envelope), options.trustedCheckpoint, keys).problems),
   );
   const ordered = bySeq(problems);
   return { ok: ordered.length === 0, receipts, checkpoints, problems: ordered, notes: bySeq(approvals.notes) };
