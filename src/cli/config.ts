@@ -76,6 +76,7 @@ export const ENVIRONMENT_HELP = `Environment:
   ACTIONGATE_BUNDLE_SIGNING_KEY  private key file \`policy build\` signs with when --key is not given
   ACTIONGATE_BUNDLE_KEYS         key set file (JSON) of the public keys trusted to sign policy bundles
   ACTIONGATE_RECEIPT_KEY         private key file the worker signs receipts with (signed, hash-chained log)
+  ACTIONGATE_LOG_ORIGIN          the receipt log's name in \`actiongate checkpoint\` notes (default actiongate/receipts)
   ACTIONGATE_HTTP_PORT           port of the worker's /healthz and /readyz (off when unset)
   ACTIONGATE_LOG_LEVEL           the worker's log level: trace, debug, info, warn, error or fatal (default info)
   ACTIONGATE_LOG_FORMAT          the worker's log lines: json (one JSON object a line) or pretty (default json)

@@ -1,0 +1,61 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { formatCheckpoint, signNote } from '../../receipt/note/index.js';
+import { readPrivateKeyFile } from '../../keys/private-key-file.js';
+import { receiptLogTree } from '../../store/receipt-tree.js';
+import { CliError } from '../cli-error.js';
+import type { CommandIo } from '../command-io.js';
+import { connectDatabase } from '../connect-lazy.js';
+import { environmentHelp, type ActionGateConfig } from '../config.js';
+import { parseCommandArgs } from '../parse-command-args.js';
+
+/** The log's name in its checkpoints when neither --origin nor ACTIONGATE_LOG_ORIGIN says otherwise. */
+export const DEFAULT_LOG_ORIGIN = 'actiongate/receipts';
+
+export const CHECKPOINT_HELP = `Usage: actiongate checkpoint [--origin NAME] [--out FILE]
+
+Prints the signed receipt log's checkpoint as it stands: a C2SP tlog-checkpoint (origin, number of
+receipts, RFC 9162 Merkle root over the export lines) signed as a C2SP signed note with the
+receipt key (ACTIONGATE_RECEIPT_KEY) under the origin as key name. Keep it outside the database
+(another system, another team): \`actiongate verify --checkpoint FILE\` then refuses an export cut
+short or rewritten before it. Reads the whole log (O(n)).
+
+Options:
+  --origin NAME   the log's name (default: ACTIONGATE_LOG_ORIGIN, else ${DEFAULT_LOG_ORIGIN}); the
+                  verifier takes the key name from the checkpoint's first line
+  --out FILE      also write it to FILE (written whole, then renamed into place)
+
+${environmentHelp(['database', 'ACTIONGATE_RECEIPT_KEY', 'ACTIONGATE_LOG_ORIGIN'])}`;
+
+/** \`actiongate checkpoint\`. */
+export async function checkpointCommand(config: ActionGateConfig, args: string[], io: CommandIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { values, positionals } = parseCommandArgs('checkpoint', args, { origin: { type: 'string' }, out: { type: 'string' } });
+  if (values.help) {
+    io.out(CHECKPOINT_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw new CliError('USAGE', 'checkpoint takes no arguments; run actiongate checkpoint --help');
+  if (config.receiptSigningKey === undefined) throw new CliError('USAGE', 'checkpoint needs the receipt key: set ACTIONGATE_RECEIPT_KEY');
+  const origin = values.origin ?? env.ACTIONGATE_LOG_ORIGIN ?? DEFAULT_LOG_ORIGIN;
+  const signer = await readPrivateKeyFile(config.receiptSigningKey);
+  const pool = await connectDatabase(config);
+  let note: string;
+  try {
+    const { tree } = await receiptLogTree(pool);
+    let body: string;
+    try {
+      body = formatCheckpoint({ origin, size: tree.size, rootHash: tree.root() });
+    } catch (err) {
+      throw new CliError('USAGE', `checkpoint: --origin ${JSON.stringify(origin)} cannot name a log: ${(err as Error).message}`);
+    }
+    note = signNote(body, { name: origin, publicKey: signer.publicKey, sign: (bytes) => signer.sign(bytes) });
+  } finally {
+    await pool.end();
+  }
+  io.out(note.trimEnd());
+  if (values.out !== undefined) {
+    const partial = `${values.out}.partial-${process.pid}`;
+    await writeFile(partial, note);
+    await rename(partial, values.out);
+  }
+  return 0;
+}
