@@ -68,6 +68,26 @@ describe('actiongate checkpoint', () => {
     expect(refused.stdout).toContain('seq 5: TRUNCATED');
   });
 
+  it('receipts prove KEY gives the receipt with its inclusion proof, which verify --proof checks without the log; a changed proof is refused', async () => {
+    const proved = await runCli(['receipts', 'prove', 'act-3'], env);
+    expect(proved.stderr).toBe('');
+    expect(proved.code).toBe(0);
+    const bundle = JSON.parse(proved.stdout) as { checkpoint: string; receipts: Array<{ line: string; index: number; proof: string[] }> };
+    expect(bundle.receipts.map((r) => r.index)).toEqual([2]);
+    const file = join(dir, 'proof.json');
+    await writeFile(file, proved.stdout);
+    const ok = await runCli(['verify', '--keys', keySet, '--proof', file]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('1 receipt(s) proved in the 6-receipt log actiongate/receipts');
+
+    const [first, ...others] = (bundle.receipts[0] as { proof: string[] }).proof;
+    const tampered = { ...bundle, receipts: [{ ...bundle.receipts[0], proof: [...others, first] }] };
+    await writeFile(file, JSON.stringify(tampered));
+    const refused = await runCli(['verify', '--keys', keySet, '--proof', file]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('seq 3: INCLUSION_PROOF_INVALID');
+  });
+
   it('needs the receipt key: exit 2 naming ACTIONGATE_RECEIPT_KEY, without touching the database', async () => {
     const ran = await runCli(['checkpoint'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
     expect(ran.code).toBe(2);

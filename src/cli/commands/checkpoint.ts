@@ -1,5 +1,5 @@
 import { rename, writeFile } from 'node:fs/promises';
-import { formatCheckpoint, signNote } from '../../receipt/note/index.js';
+import { checkpointNote } from '../../receipt/verify/trusted-checkpoint.js';
 import { readPrivateKeyFile } from '../../keys/private-key-file.js';
 import { receiptLogTree } from '../../store/receipt-tree.js';
 import { CliError } from '../cli-error.js';
@@ -41,13 +41,11 @@ export async function checkpointCommand(config: ActionGateConfig, args: string[]
   let note: string;
   try {
     const { tree } = await receiptLogTree(pool);
-    let body: string;
     try {
-      body = formatCheckpoint({ origin, size: tree.size, rootHash: tree.root() });
+      note = checkpointNote({ origin, size: tree.size, rootHash: tree.root() }, signer);
     } catch (err) {
       throw new CliError('USAGE', `checkpoint: --origin ${JSON.stringify(origin)} cannot name a log: ${(err as Error).message}`);
     }
-    note = signNote(body, { name: origin, publicKey: signer.publicKey, sign: (bytes) => signer.sign(bytes) });
   } finally {
     await pool.end();
   }

@@ -1,4 +1,12 @@
+import type pg from 'pg';
+import { readPrivateKeyFile } from '../../keys/private-key-file.js';
+import { inclusionProof } from '../../receipt/merkle/index.js';
+import { encodeBase64 } from '../../receipt/note/index.js';
 import type { ReceiptBody } from '../../receipt/receipt-body.js';
+import { checkpointNote } from '../../receipt/verify/trusted-checkpoint.js';
+import type { InclusionBundle } from '../../receipt/verify/inclusion-bundle.js';
+import { receiptLogTree } from '../../store/receipt-tree.js';
+import { DEFAULT_LOG_ORIGIN } from './checkpoint.js';
 import { exportReceiptLog } from '../../store/receipt-export.js';
 import { findUnsettledActions, type UnsettledAction } from '../../store/unsettled-actions.js';
 import { CliError } from '../cli-error.js';
@@ -11,6 +19,7 @@ import { textTable } from '../text-table.js';
 
 export const RECEIPTS_HELP = `Usage: actiongate receipts export [--since ISO-8601] [--surface S]
        actiongate receipts show KEY
+       actiongate receipts prove KEY [--origin NAME]
        actiongate receipts unsettled [--older-than DURATION] [--json]
 
 export     writes the signed receipt log to standard output as JSONL: every signed receipt in
@@ -21,6 +30,10 @@ export     writes the signed receipt log to standard output as JSONL: every sign
            construction, so check the chain on a full export.
 show       prints the receipts of one idempotency key (signed envelopes where signed), one per line;
            on standard error, what operators did (a break-glass override is marked BREAK-GLASS).
+prove      prints the receipts of one idempotency key with their RFC 9162 inclusion proofs to the
+           log's checkpoint as it stands (signed now with ACTIONGATE_RECEIPT_KEY, origin from --origin,
+           ACTIONGATE_LOG_ORIGIN or actiongate/receipts), as one JSON object; anyone with the public
+           keys checks it without the log: actiongate verify --keys KEYSET --proof FILE
 unsettled  lists decided actions that have no outcome receipt and were decided (issuedAt) more
            than DURATION ago (default 10m; e.g. 30s, 10m, 2h, 1d): key, surface, actor, outcome,
            mode, decided at, workflow and run id, and whether dispatch may have happened (the
@@ -29,7 +42,7 @@ unsettled  lists decided actions that have no outcome receipt and were decided (
            array. Exit 0 when there are none, 1 when there are some (a cron check), 2 for usage
            errors.
 
-${environmentHelp(['database'])}`;
+${environmentHelp(['database', 'ACTIONGATE_RECEIPT_KEY', 'ACTIONGATE_LOG_ORIGIN'])}`;
 
 const DEFAULT_OLDER_THAN = '10m';
 
@@ -37,6 +50,7 @@ const DEFAULT_OLDER_THAN = '10m';
 const SUBCOMMAND_OPTIONS = {
   export: ['since', 'surface'],
   show: [],
+  prove: ['origin'],
   unsettled: ['older-than', 'json'],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -49,6 +63,7 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
     surface: { type: 'string' },
     'older-than': { type: 'string' },
     json: { type: 'boolean' },
+    origin: { type: 'string' },
   });
   const [sub, ...rest] = positionals;
   // An unknown subcommand is unknown with --help too (printing help and exit 0 would say it exists).
@@ -65,6 +80,8 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
   }
   if (sub === 'export' && rest.length > 0) throw new CliError('USAGE', 'receipts export takes no arguments');
   if (sub === 'show' && rest.length !== 1) throw new CliError('USAGE', 'receipts show takes one idempotency KEY');
+  if (sub === 'prove' && rest.length !== 1) throw new CliError('USAGE', 'receipts prove takes one idempotency KEY');
+  if (sub === 'prove' && config.receiptSigningKey === undefined) throw new CliError('USAGE', 'receipts prove signs the checkpoint it proves to: set ACTIONGATE_RECEIPT_KEY');
   if (sub === 'unsettled' && rest.length > 0) throw new CliError('USAGE', 'receipts unsettled takes no arguments');
   const olderThan = values['older-than'] ?? DEFAULT_OLDER_THAN;
   const olderThanMs = parseDuration('receipts unsettled: --older-than', olderThan);
@@ -79,6 +96,10 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
         count++;
       }
       io.log(`exported ${count} lines`);
+      return 0;
+    }
+    if (sub === 'prove') {
+      io.out(JSON.stringify(await proveReceipts(pool, rest[0] as string, values.origin, config.receiptSigningKey as string)));
       return 0;
     }
     if (sub === 'unsettled') {
@@ -100,6 +121,31 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
   } finally {
     await pool.end();
   }
+}
+
+/** The receipts of a key with their inclusion proofs to a checkpoint of the log as it stands, signed now. */
+async function proveReceipts(pool: pg.Pool, key: string, originOption: string | undefined, keyFile: string): Promise<InclusionBundle> {
+  const signer = await readPrivateKeyFile(keyFile);
+  const origin = originOption ?? process.env.ACTIONGATE_LOG_ORIGIN ?? DEFAULT_LOG_ORIGIN;
+  const { tree, leaves } = await receiptLogTree(pool, { keepLeaves: true });
+  const { rows } = await pool.query<{ log_seq: string; envelope_canonical: string }>(
+    'SELECT log_seq, envelope_canonical FROM receipts WHERE idempotency_key = $1 AND log_seq IS NOT NULL AND log_seq <= $2 ORDER BY log_seq',
+    [key, tree.size],
+  );
+  if (rows.length === 0) throw new CliError('FAILED', `no signed receipts of ${key} are in the log`);
+  let checkpoint: string;
+  try {
+    checkpoint = checkpointNote({ origin, size: tree.size, rootHash: tree.root() }, signer);
+  } catch (err) {
+    throw new CliError('USAGE', `receipts prove: --origin ${JSON.stringify(origin)} cannot name a log: ${(err as Error).message}`);
+  }
+  return {
+    checkpoint,
+    receipts: rows.map((row) => {
+      const index = Number(row.log_seq) - 1;
+      return { line: row.envelope_canonical, index, proof: inclusionProof(index, tree.size, leaves).map(encodeBase64) };
+    }),
+  };
 }
 
 /** A line on standard error for what operators did, so a break-glass override cannot be missed. */

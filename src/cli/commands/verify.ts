@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { loadKeySet } from '../../keys/key-set-schema.js';
 import { defaultBackend, formatNote, formatProblem, nobleBackend, requirePermit, verifyReceipt } from '../../receipt/verify/index.js';
 import { PARALLEL_MIN_LINES, verifyLogParallel } from '../../receipt/verify/parallel-verify.js';
+import { verifyInclusionBundle } from '../../receipt/verify/inclusion-bundle.js';
+import type { Ed25519Backend } from '../../receipt/verify/ed25519-backend.js';
 import { CliError } from '../cli-error.js';
 import { readInput } from '../read-input.js';
 import type { CommandIo } from '../command-io.js';
@@ -9,6 +11,7 @@ import type { ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 
 export const VERIFY_HELP = `Usage: actiongate verify --keys KEYSET [--require-permit KEY ...] [--backend node|noble] [--threads N] [--checkpoint NOTE] [FILE|-]
+       actiongate verify --keys KEYSET --proof FILE [--backend node|noble]
 
 Checks signed receipts with public keys only (no database, no Temporal, no policies): one
 receipt (a single JSON object) or an export (JSONL: receipts and checkpoints, one per line).
@@ -36,6 +39,10 @@ Options:
                          receipts' Merkle tree, signed by a receipt key under its origin): the
                          export must be at least as long and its receipts 1..size must hash to
                          the checkpoint's root, else TRUNCATED or TRUSTED_CHECKPOINT_MISMATCH
+  --proof FILE           check receipts with their inclusion proofs instead of an export (what
+                         \`actiongate receipts prove KEY\` prints): the checkpoint note signed by a
+                         receipt key under its origin, each receipt signed, and its RFC 9162 audit
+                         path leading to the checkpoint's root (else INCLUSION_PROOF_INVALID)
   --threads N            check the signatures of an export of ${PARALLEL_MIN_LINES} lines or more on N worker
                          threads (default: the cores available, at most 8; 1: on this thread only).
                          The answer is the same either way: any signature that does not verify, and
@@ -49,6 +56,7 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
     backend: { type: 'string' },
     threads: { type: 'string' },
     checkpoint: { type: 'string' },
+    proof: { type: 'string' },
   });
   if (values.help) {
     io.out(VERIFY_HELP);
@@ -63,7 +71,14 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 64)) {
     throw new CliError('USAGE', `verify: --threads must be an integer from 1 to 64, not ${JSON.stringify(values.threads)}`);
   }
+  if (values.proof !== undefined && (positionals.length > 0 || values.checkpoint !== undefined || values['require-permit'] !== undefined)) {
+    throw new CliError('USAGE', 'verify --proof FILE checks that file alone: no export FILE, --checkpoint or --require-permit with it');
+  }
   const keys = await loadKeySet(values.keys);
+  if (values.proof !== undefined) {
+    const proofBackend = values.backend === 'noble' ? nobleBackend : await defaultBackend();
+    return verifyProofFile(values.proof, keys, proofBackend, io);
+  }
   const trustedCheckpoint = values.checkpoint === undefined ? undefined : await readCheckpointNote(values.checkpoint);
   const backend = values.backend === 'noble' ? nobleBackend : await defaultBackend();
   const text = await readInput(positionals[0], io.stdin);
@@ -100,6 +115,20 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
     ok = ok && answer.authorized;
   }
   return ok ? 0 : 1;
+}
+
+async function verifyProofFile(path: string, keys: Awaited<ReturnType<typeof loadKeySet>>, backend: Ed25519Backend, io: CommandIo): Promise<number> {
+  let bundle: unknown;
+  try {
+    bundle = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new CliError('INVALID_INPUT', `verify: --proof ${path} is not a readable JSON file: ${(err as Error).message}`);
+  }
+  const result = verifyInclusionBundle(bundle, keys, backend);
+  for (const problem of result.problems) io.out(formatProblem(problem));
+  const where = result.checkpoint ? ` in the ${result.checkpoint.size}-receipt log ${result.checkpoint.origin}` : '';
+  io.out(result.ok ? `${result.receipts.length} receipt(s) proved${where} with ${backend.name}` : `NOT proved: ${result.problems.length} problem(s)`);
+  return result.ok ? 0 : 1;
 }
 
 async function readCheckpointNote(path: string): Promise<string> {

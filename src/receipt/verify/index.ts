@@ -14,7 +14,8 @@ export { approvalSigningInput, APPROVAL_SIGNING_DOMAIN } from './check-approvals
 export { formatNote, formatProblem, type Note, type NoteCode, type Problem, type ProblemCode } from './problem.js';
 export { requirePermit, type PermitAnswer, type PermitAnswerCode } from './require-permit.js';
 export { verifyLog, type LogVerification, type VerifyLogOptions } from './verify-log.js';
-export { checkTrustedCheckpoint, receiptCheckpointNote, receiptLeafHash } from './trusted-checkpoint.js';
+export { checkpointNote, checkTrustedCheckpoint, openReceiptCheckpoint, receiptCheckpointNote, receiptLeafHash } from './trusted-checkpoint.js';
+export { verifyInclusionBundle, type InclusionBundle, type InclusionVerification } from './inclusion-bundle.js';
 export { verifyReceipt, type ReceiptVerification } from './verify-receipt.js';
 export { checkpointSigningInput, CHECKPOINT_SIGNING_DOMAIN, type SignedCheckpoint } from '../checkpoint.js';
 export { receiptHash, receiptSigningInput, RECEIPT_SIGNING_DOMAIN, type SignedReceipt } from '../signed-receipt.js';

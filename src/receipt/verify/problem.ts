@@ -29,7 +29,8 @@
  * Against a trusted checkpoint held elsewhere (`verify --checkpoint`, src/receipt/verify/trusted-checkpoint.ts):
  * `TRUSTED_CHECKPOINT_INVALID` (not a C2SP checkpoint note signed by a receipt key of the key set
  * under its origin), `TRUNCATED` (fewer receipts than it covers), `TRUSTED_CHECKPOINT_MISMATCH`
- * (receipts 1..size do not hash to its Merkle root).
+ * (receipts 1..size do not hash to its Merkle root). For one receipt with its inclusion proof
+ * (`verify --proof`): `INCLUSION_PROOF_INVALID` (its audit path does not lead to the checkpoint's root).
  */
 export type ProblemCode =
   | 'MALFORMED'
@@ -55,7 +56,8 @@ export type ProblemCode =
   | 'APPROVAL_KEY_NOT_VALID'
   | 'APPROVAL_BAD_SIGNATURE'
   | 'TRUSTED_CHECKPOINT_INVALID'
-  | 'TRUSTED_CHECKPOINT_MISMATCH';
+  | 'TRUSTED_CHECKPOINT_MISMATCH'
+  | 'INCLUSION_PROOF_INVALID';
 
 /** One problem: its code, the receipt's seq when known, the 1-based export line when there is one. */
 export interface Problem {

@@ -26,7 +26,45 @@ export function receiptLeafHash(envelope: SignedReceipt): Uint8Array {
 export function receiptCheckpointNote(receipts: readonly SignedReceipt[], origin: string, signer: Omit<NoteSigner, 'name'>): string {
   const tree = new MerkleTree();
   for (const receipt of receipts) tree.append(receiptLeafHash(receipt));
-  return signNote(formatCheckpoint({ origin, size: tree.size, rootHash: tree.root() }), { ...signer, name: origin });
+  return checkpointNote({ origin, size: tree.size, rootHash: tree.root() }, signer);
+}
+
+/**
+ * A checkpoint note signed by a receipt key of the key set under the checkpoint's origin (the key
+ * name), parsed; or the problem (`TRUSTED_CHECKPOINT_INVALID`) saying why it is not one.
+ *
+ * @example const opened = openReceiptCheckpoint(noteText, keys); if ('checkpoint' in opened) opened.checkpoint.size
+ */
+export function openReceiptCheckpoint(note: string, keys: KeySet): { checkpoint: Checkpoint } | { problem: Problem } {
+  try {
+    const checkpoint = parseCheckpoint(splitNote(note).text);
+    const verifiers = keys.keys
+      .filter((entry) => entry.purpose === 'receipt')
+      .flatMap((entry) => {
+        const raw = decodeBase64url(entry.publicKey, 32);
+        if (!raw) return [];
+        try {
+          return [noteVerifier(formatVerifierKey(checkpoint.origin, raw))];
+        } catch {
+          return [];
+        }
+      });
+    if (openNote(note, verifiers).verifiedBy.length === 0) throw new Error('no signature by a receipt key of the key set');
+    return { checkpoint };
+  } catch (err) {
+    return {
+      problem: { code: 'TRUSTED_CHECKPOINT_INVALID', message: `the checkpoint is not a checkpoint note signed by a receipt key of the key set under its origin: ${(err as Error).message}` },
+    };
+  }
+}
+
+/**
+ * The checkpoint note of a tree head: a C2SP checkpoint signed as a C2SP note under `origin`.
+ *
+ * @example checkpointNote({ origin: 'acme.example/actiongate', size: tree.size, rootHash: tree.root() }, signer)
+ */
+export function checkpointNote(head: { origin: string; size: number; rootHash: Uint8Array }, signer: Omit<NoteSigner, 'name'>): string {
+  return signNote(formatCheckpoint(head), { ...signer, name: head.origin });
 }
 
 /**
@@ -41,26 +79,9 @@ export function receiptCheckpointNote(receipts: readonly SignedReceipt[], origin
  * not hash to its root: another history).
  */
 export function checkTrustedCheckpoint(receipts: readonly SignedReceipt[], note: string, keys: KeySet): { problems: Problem[]; checkpoint?: Checkpoint } {
-  let checkpoint: Checkpoint;
-  try {
-    const { text } = splitNote(note);
-    checkpoint = parseCheckpoint(text);
-    const verifiers = keys.keys
-      .filter((entry) => entry.purpose === 'receipt')
-      .flatMap((entry) => {
-        const raw = decodeBase64url(entry.publicKey, 32);
-        if (!raw) return [];
-        try {
-          return [noteVerifier(formatVerifierKey(checkpoint.origin, raw))];
-        } catch {
-          return [];
-        }
-      });
-    const opened = openNote(note, verifiers);
-    if (opened.verifiedBy.length === 0) throw new Error('no signature by a receipt key of the key set');
-  } catch (err) {
-    return { problems: [{ code: 'TRUSTED_CHECKPOINT_INVALID', message: `the trusted checkpoint is not a checkpoint note signed by a receipt key of the key set under its origin: ${(err as Error).message}` }] };
-  }
+  const opened = openReceiptCheckpoint(note, keys);
+  if ('problem' in opened) return { problems: [opened.problem] };
+  const checkpoint = opened.checkpoint;
   const ordered = [...receipts].sort((a, b) => a.log.seq - b.log.seq);
   const contiguous = ordered.every((receipt, index) => receipt.log.seq === index + 1);
   if (ordered.length < checkpoint.size) {
