@@ -16,6 +16,7 @@ let pool: pg.Pool;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let keySet: string;
+let receiptSigner: ReturnType<typeof parsePrivateKeyFile>;
 
 beforeAll(async () => {
   ({ url, pool } = await freshDatabase());
@@ -24,6 +25,7 @@ beforeAll(async () => {
   const keyPath = join(dir, 'receipt.key.json');
   await writePrivateKeyFile(keyPath, file);
   const signer = parsePrivateKeyFile(JSON.stringify(file), 'test receipt key');
+  receiptSigner = signer;
   keySet = join(dir, 'keyset.json');
   await writeFile(keySet, JSON.stringify({ version: 1, keys: [{ keyId: signer.keyId, publicKey: signer.publicKey, purpose: 'receipt' }] }));
   const store = new PgReceiptStore(pool, { signer });
@@ -86,6 +88,30 @@ describe('actiongate checkpoint', () => {
     const refused = await runCli(['verify', '--keys', keySet, '--proof', file]);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('seq 3: INCLUSION_PROOF_INVALID');
+  });
+
+  it('receipts consistency OLD_SIZE proves the log grown since extends the checkpoint held from before; a changed proof is refused', async () => {
+    const older = join(dir, 'older.note');
+    expect((await runCli(['checkpoint', '--out', older], env)).code).toBe(0);
+    const oldSize = Number((await readFile(older, 'utf8')).split('\n')[1]);
+    const store = new PgReceiptStore(pool, { signer: receiptSigner });
+    for (const body of decisionBodies(3, '2026-12-01T10:00:00.000Z').map((b, i) => ({ ...b, idempotencyKey: `later-${i}`, workflowId: `later-${i}` }))) await store.append(body);
+
+    const proved = await runCli(['receipts', 'consistency', String(oldSize)], env);
+    expect(proved.stderr).toBe('');
+    expect(proved.code).toBe(0);
+    const file = join(dir, 'consistency.json');
+    await writeFile(file, proved.stdout);
+    const ok = await runCli(['verify', '--keys', keySet, '--consistency', file, '--checkpoint', older]);
+    expect(ok.stdout).toContain(`the ${oldSize + 3}-receipt log of actiongate/receipts extends the ${oldSize}-receipt checkpoint`);
+    expect(ok.code).toBe(0);
+
+    const bundle = JSON.parse(proved.stdout) as { proof: string[] };
+    await writeFile(file, JSON.stringify({ ...bundle, proof: [...bundle.proof].reverse() }));
+    const refused = await runCli(['verify', '--keys', keySet, '--consistency', file, '--checkpoint', older]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain('CONSISTENCY_PROOF_INVALID');
+    expect((await runCli(['receipts', 'consistency', String(oldSize + 4)], env)).code).toBe(2);
   });
 
   it('needs the receipt key: exit 2 naming ACTIONGATE_RECEIPT_KEY, without touching the database', async () => {

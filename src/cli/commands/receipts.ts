@@ -1,10 +1,11 @@
 import type pg from 'pg';
 import { readPrivateKeyFile } from '../../keys/private-key-file.js';
-import { inclusionProof } from '../../receipt/merkle/index.js';
+import { consistencyProof, inclusionProof, rootFromLeafHashes } from '../../receipt/merkle/index.js';
 import { encodeBase64 } from '../../receipt/note/index.js';
 import type { ReceiptBody } from '../../receipt/receipt-body.js';
 import { checkpointNote } from '../../receipt/verify/trusted-checkpoint.js';
 import type { InclusionBundle } from '../../receipt/verify/inclusion-bundle.js';
+import type { ConsistencyBundle } from '../../receipt/verify/consistency-bundle.js';
 import { receiptLogTree } from '../../store/receipt-tree.js';
 import { DEFAULT_LOG_ORIGIN } from './checkpoint.js';
 import { exportReceiptLog } from '../../store/receipt-export.js';
@@ -20,6 +21,7 @@ import { textTable } from '../text-table.js';
 export const RECEIPTS_HELP = `Usage: actiongate receipts export [--since ISO-8601] [--surface S]
        actiongate receipts show KEY
        actiongate receipts prove KEY [--origin NAME]
+       actiongate receipts consistency OLD_SIZE [NEW_SIZE] [--origin NAME]
        actiongate receipts unsettled [--older-than DURATION] [--json]
 
 export     writes the signed receipt log to standard output as JSONL: every signed receipt in
@@ -34,6 +36,11 @@ prove      prints the receipts of one idempotency key with their RFC 9162 inclus
            log's checkpoint as it stands (signed now with ACTIONGATE_RECEIPT_KEY, origin from --origin,
            ACTIONGATE_LOG_ORIGIN or actiongate/receipts), as one JSON object; anyone with the public
            keys checks it without the log: actiongate verify --keys KEYSET --proof FILE
+consistency
+           prints the RFC 9162 consistency proof from the log at OLD_SIZE receipts to NEW_SIZE (default:
+           the log as it stands) with a checkpoint note signed now for NEW_SIZE, as one JSON object:
+           whoever holds a checkpoint of OLD_SIZE checks that today's log extends it with
+           actiongate verify --keys KEYSET --consistency FILE --checkpoint OLD_NOTE
 unsettled  lists decided actions that have no outcome receipt and were decided (issuedAt) more
            than DURATION ago (default 10m; e.g. 30s, 10m, 2h, 1d): key, surface, actor, outcome,
            mode, decided at, workflow and run id, and whether dispatch may have happened (the
@@ -51,6 +58,7 @@ const SUBCOMMAND_OPTIONS = {
   export: ['since', 'surface'],
   show: [],
   prove: ['origin'],
+  consistency: ['origin'],
   unsettled: ['older-than', 'json'],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -81,7 +89,11 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
   if (sub === 'export' && rest.length > 0) throw new CliError('USAGE', 'receipts export takes no arguments');
   if (sub === 'show' && rest.length !== 1) throw new CliError('USAGE', 'receipts show takes one idempotency KEY');
   if (sub === 'prove' && rest.length !== 1) throw new CliError('USAGE', 'receipts prove takes one idempotency KEY');
-  if (sub === 'prove' && config.receiptSigningKey === undefined) throw new CliError('USAGE', 'receipts prove signs the checkpoint it proves to: set ACTIONGATE_RECEIPT_KEY');
+  if (sub === 'consistency' && (rest.length < 1 || rest.length > 2)) throw new CliError('USAGE', 'receipts consistency takes OLD_SIZE and, optionally, NEW_SIZE');
+  const sizes = sub === 'consistency' ? rest.map((text) => receiptCount(text)) : [];
+  if ((sub === 'prove' || sub === 'consistency') && config.receiptSigningKey === undefined) {
+    throw new CliError('USAGE', `receipts ${sub} signs the checkpoint it proves to: set ACTIONGATE_RECEIPT_KEY`);
+  }
   if (sub === 'unsettled' && rest.length > 0) throw new CliError('USAGE', 'receipts unsettled takes no arguments');
   const olderThan = values['older-than'] ?? DEFAULT_OLDER_THAN;
   const olderThanMs = parseDuration('receipts unsettled: --older-than', olderThan);
@@ -100,6 +112,10 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
     }
     if (sub === 'prove') {
       io.out(JSON.stringify(await proveReceipts(pool, rest[0] as string, values.origin, config.receiptSigningKey as string)));
+      return 0;
+    }
+    if (sub === 'consistency') {
+      io.out(JSON.stringify(await consistencyBetween(pool, sizes[0] as number, sizes[1], values.origin, config.receiptSigningKey as string)));
       return 0;
     }
     if (sub === 'unsettled') {
@@ -146,6 +162,30 @@ async function proveReceipts(pool: pg.Pool, key: string, originOption: string | 
       return { line: row.envelope_canonical, index, proof: inclusionProof(index, tree.size, leaves).map(encodeBase64) };
     }),
   };
+}
+
+/** The consistency proof from `oldSize` to `newSize` (default: the log's size), with a checkpoint signed now for `newSize`. */
+async function consistencyBetween(pool: pg.Pool, oldSize: number, newSizeArg: number | undefined, originOption: string | undefined, keyFile: string): Promise<ConsistencyBundle> {
+  const signer = await readPrivateKeyFile(keyFile);
+  const origin = originOption ?? process.env.ACTIONGATE_LOG_ORIGIN ?? DEFAULT_LOG_ORIGIN;
+  const { tree, leaves } = await receiptLogTree(pool, { keepLeaves: true });
+  const newSize = newSizeArg ?? tree.size;
+  if (oldSize < 1 || oldSize > newSize || newSize > tree.size) {
+    throw new CliError('USAGE', `receipts consistency: sizes must satisfy 1 ≤ OLD_SIZE (${oldSize}) ≤ NEW_SIZE (${newSize}) ≤ the log's ${tree.size} receipts`);
+  }
+  let checkpoint: string;
+  try {
+    checkpoint = checkpointNote({ origin, size: newSize, rootHash: rootFromLeafHashes(leaves.slice(0, newSize)) }, signer);
+  } catch (err) {
+    throw new CliError('USAGE', `receipts consistency: --origin ${JSON.stringify(origin)} cannot name a log: ${(err as Error).message}`);
+  }
+  return { checkpoint, oldSize, proof: consistencyProof(oldSize, newSize, leaves).map(encodeBase64) };
+}
+
+function receiptCount(text: string): number {
+  const n = Number(text);
+  if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(n)) throw new CliError('USAGE', `receipts consistency: a size is a number of receipts, not ${JSON.stringify(text)}`);
+  return n;
 }
 
 /** A line on standard error for what operators did, so a break-glass override cannot be missed. */

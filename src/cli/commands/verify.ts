@@ -3,6 +3,7 @@ import { loadKeySet } from '../../keys/key-set-schema.js';
 import { defaultBackend, formatNote, formatProblem, nobleBackend, requirePermit, verifyReceipt } from '../../receipt/verify/index.js';
 import { PARALLEL_MIN_LINES, verifyLogParallel } from '../../receipt/verify/parallel-verify.js';
 import { verifyInclusionBundle } from '../../receipt/verify/inclusion-bundle.js';
+import { verifyConsistencyBundle } from '../../receipt/verify/consistency-bundle.js';
 import type { Ed25519Backend } from '../../receipt/verify/ed25519-backend.js';
 import { CliError } from '../cli-error.js';
 import { readInput } from '../read-input.js';
@@ -12,6 +13,7 @@ import { parseCommandArgs } from '../parse-command-args.js';
 
 export const VERIFY_HELP = `Usage: actiongate verify --keys KEYSET [--require-permit KEY ...] [--backend node|noble] [--threads N] [--checkpoint NOTE] [FILE|-]
        actiongate verify --keys KEYSET --proof FILE [--backend node|noble]
+       actiongate verify --keys KEYSET --consistency FILE --checkpoint OLD_NOTE
 
 Checks signed receipts with public keys only (no database, no Temporal, no policies): one
 receipt (a single JSON object) or an export (JSONL: receipts and checkpoints, one per line).
@@ -43,6 +45,10 @@ Options:
                          \`actiongate receipts prove KEY\` prints): the checkpoint note signed by a
                          receipt key under its origin, each receipt signed, and its RFC 9162 audit
                          path leading to the checkpoint's root (else INCLUSION_PROOF_INVALID)
+  --consistency FILE     check that the log extends a checkpoint held from before (--checkpoint
+                         OLD_NOTE), with what \`actiongate receipts consistency OLD_SIZE\` prints: both
+                         notes signed by a receipt key, the same origin, and the RFC 9162
+                         consistency proof from the old root to the new (else CONSISTENCY_PROOF_INVALID)
   --threads N            check the signatures of an export of ${PARALLEL_MIN_LINES} lines or more on N worker
                          threads (default: the cores available, at most 8; 1: on this thread only).
                          The answer is the same either way: any signature that does not verify, and
@@ -57,6 +63,7 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
     threads: { type: 'string' },
     checkpoint: { type: 'string' },
     proof: { type: 'string' },
+    consistency: { type: 'string' },
   });
   if (values.help) {
     io.out(VERIFY_HELP);
@@ -75,6 +82,12 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
     throw new CliError('USAGE', 'verify --proof FILE checks that file alone: no export FILE, --checkpoint or --require-permit with it');
   }
   const keys = await loadKeySet(values.keys);
+  if (values.consistency !== undefined) {
+    if (values.checkpoint === undefined || positionals.length > 0 || values.proof !== undefined) {
+      throw new CliError('USAGE', 'verify --consistency FILE needs --checkpoint OLD_NOTE (the checkpoint held from before), and nothing else to check');
+    }
+    return verifyConsistencyFile(values.consistency, await readCheckpointNote(values.checkpoint), keys, io);
+  }
   if (values.proof !== undefined) {
     const proofBackend = values.backend === 'noble' ? nobleBackend : await defaultBackend();
     return verifyProofFile(values.proof, keys, proofBackend, io);
@@ -128,6 +141,23 @@ async function verifyProofFile(path: string, keys: Awaited<ReturnType<typeof loa
   for (const problem of result.problems) io.out(formatProblem(problem));
   const where = result.checkpoint ? ` in the ${result.checkpoint.size}-receipt log ${result.checkpoint.origin}` : '';
   io.out(result.ok ? `${result.receipts.length} receipt(s) proved${where} with ${backend.name}` : `NOT proved: ${result.problems.length} problem(s)`);
+  return result.ok ? 0 : 1;
+}
+
+async function verifyConsistencyFile(path: string, olderNote: string, keys: Awaited<ReturnType<typeof loadKeySet>>, io: CommandIo): Promise<number> {
+  let bundle: unknown;
+  try {
+    bundle = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new CliError('INVALID_INPUT', `verify: --consistency ${path} is not a readable JSON file: ${(err as Error).message}`);
+  }
+  const result = verifyConsistencyBundle(bundle, olderNote, keys);
+  for (const problem of result.problems) io.out(formatProblem(problem));
+  io.out(
+    result.ok && result.older && result.newer
+      ? `the ${result.newer.size}-receipt log of ${result.newer.origin} extends the ${result.older.size}-receipt checkpoint`
+      : `NOT proved consistent: ${result.problems.length} problem(s)`,
+  );
   return result.ok ? 0 : 1;
 }
 

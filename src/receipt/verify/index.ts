@@ -16,6 +16,7 @@ export { requirePermit, type PermitAnswer, type PermitAnswerCode } from './requi
 export { verifyLog, type LogVerification, type VerifyLogOptions } from './verify-log.js';
 export { checkpointNote, checkTrustedCheckpoint, openReceiptCheckpoint, receiptCheckpointNote, receiptLeafHash } from './trusted-checkpoint.js';
 export { verifyInclusionBundle, type InclusionBundle, type InclusionVerification } from './inclusion-bundle.js';
+export { verifyConsistencyBundle, type ConsistencyBundle, type ConsistencyVerification } from './consistency-bundle.js';
 export { verifyReceipt, type ReceiptVerification } from './verify-receipt.js';
 export { checkpointSigningInput, CHECKPOINT_SIGNING_DOMAIN, type SignedCheckpoint } from '../checkpoint.js';
 export { receiptHash, receiptSigningInput, RECEIPT_SIGNING_DOMAIN, type SignedReceipt } from '../signed-receipt.js';

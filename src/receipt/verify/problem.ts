@@ -31,6 +31,8 @@
  * under its origin), `TRUNCATED` (fewer receipts than it covers), `TRUSTED_CHECKPOINT_MISMATCH`
  * (receipts 1..size do not hash to its Merkle root). For one receipt with its inclusion proof
  * (`verify --proof`): `INCLUSION_PROOF_INVALID` (its audit path does not lead to the checkpoint's root).
+ * Between two checkpoints (`verify --consistency`): `CONSISTENCY_PROOF_INVALID` (the newer log is
+ * not proved to extend the older one).
  */
 export type ProblemCode =
   | 'MALFORMED'
@@ -57,7 +59,8 @@ export type ProblemCode =
   | 'APPROVAL_BAD_SIGNATURE'
   | 'TRUSTED_CHECKPOINT_INVALID'
   | 'TRUSTED_CHECKPOINT_MISMATCH'
-  | 'INCLUSION_PROOF_INVALID';
+  | 'INCLUSION_PROOF_INVALID'
+  | 'CONSISTENCY_PROOF_INVALID';
 
 /** One problem: its code, the receipt's seq when known, the 1-based export line when there is one. */
 export interface Problem {
