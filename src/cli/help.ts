@@ -20,6 +20,7 @@ Commands:
   replay KEY          decide a recorded action again from its archived request and bundle
   receipts <sub>      the signed receipt log: export (JSONL), show KEY, unsettled
   checkpoint          print the receipt log's signed checkpoint (C2SP note, Merkle root) to keep elsewhere
+  witness             hold the log's last checkpoint, co-sign a newer one only when it provably extends it
   verify [FILE|-]     check signed receipts or a receipt export with public keys only
   approvals pending   actions waiting for operators (step-up approval or break-glass), with who counted
   stats               outcome mix per surface and policy version; exit 1 on a shift the alert would flag

@@ -73,6 +73,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return (await import('./commands/replay.js')).replayCommand(config, groupArgs(argv, command, help), io);
     case 'receipts':
       return (await import('./commands/receipts.js')).receiptsCommand(config, groupArgs(argv, command, help), io);
+    case 'witness':
+      return (await import('./commands/witness.js')).witnessCommand(config, groupArgs(argv, command, help), { ...io, stdin: process.stdin });
     case 'checkpoint':
       return (await import('./commands/checkpoint.js')).checkpointCommand(config, groupArgs(argv, command, help), io);
     case 'verify':
