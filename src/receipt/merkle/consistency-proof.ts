@@ -1,7 +1,7 @@
 import { leafReader, type LeafHashSource } from './leaf-source.js';
 import { MerkleError } from './merkle-error.js';
 import { isMerkleHash, merkleHashesEqual, nodeHash } from './merkle-hash.js';
-import { half, isOdd, isPowerOfTwo, isTreeCount, largestPowerOfTwoBelow } from './tree-math.js';
+import { half, isOdd, isPowerOfTwo, isTreeCount, largestPowerOfTwoBelow, walkSteps } from './tree-math.js';
 import { rangeRoot } from './tree-hash.js';
 
 /**
@@ -68,19 +68,7 @@ export function consistencyProofLength(oldSize: number, newSize: number): number
     fn = half(fn);
     sn = half(sn);
   }
-  let steps = isPowerOfTwo(oldSize) ? 0 : 1;
-  while (sn !== 0) {
-    steps++;
-    if (!isOdd(fn) && fn === sn) {
-      while (!isOdd(fn) && fn !== 0) {
-        fn = half(fn);
-        sn = half(sn);
-      }
-    }
-    fn = half(fn);
-    sn = half(sn);
-  }
-  return steps;
+  return (isPowerOfTwo(oldSize) ? 0 : 1) + walkSteps(fn, sn);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { leafReader, type LeafHashSource } from './leaf-source.js';
 import { MerkleError } from './merkle-error.js';
 import { isMerkleHash, merkleHashesEqual, nodeHash } from './merkle-hash.js';
-import { half, isOdd, isTreeCount, largestPowerOfTwoBelow } from './tree-math.js';
+import { half, isOdd, isTreeCount, largestPowerOfTwoBelow, walkSteps } from './tree-math.js';
 import { rangeRoot } from './tree-hash.js';
 
 /**
@@ -51,21 +51,7 @@ export function inclusionProof(index: number, size: number, leaves: LeafHashSour
  */
 export function inclusionProofLength(index: number, size: number): number {
   if (!isTreeCount(index) || !isTreeCount(size) || index >= size) return -1;
-  let fn = index;
-  let sn = size - 1;
-  let steps = 0;
-  while (sn !== 0) {
-    steps++;
-    if (!isOdd(fn) && fn === sn) {
-      while (!isOdd(fn) && fn !== 0) {
-        fn = half(fn);
-        sn = half(sn);
-      }
-    }
-    fn = half(fn);
-    sn = half(sn);
-  }
-  return steps;
+  return walkSteps(index, size - 1);
 }
 
 /**

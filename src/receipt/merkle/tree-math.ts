@@ -34,3 +34,25 @@ export function popCount(value: number): number {
   for (let v = value; v > 0; v = half(v)) if (isOdd(v)) count++;
   return count;
 }
+
+/**
+ * How many hashes RFC 9162's verification walk (2.1.3.2 and 2.1.4.2) consumes from node `fn` up to
+ * the last node `sn`: one per level, with the right edge's levels of a left-hand `fn` skipped.
+ */
+export function walkSteps(fn: number, sn: number): number {
+  let steps = 0;
+  let f = fn;
+  let s = sn;
+  while (s !== 0) {
+    steps++;
+    if (!isOdd(f) && f === s) {
+      while (!isOdd(f) && f !== 0) {
+        f = half(f);
+        s = half(s);
+      }
+    }
+    f = half(f);
+    s = half(s);
+  }
+  return steps;
+}

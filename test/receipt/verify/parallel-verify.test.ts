@@ -22,7 +22,8 @@ function badSignature(line: string): string {
   return line.slice(0, at) + (line[at] === 'A' ? 'B' : 'A') + line.slice(at + 1);
 }
 
-describe('verifyLogParallel', () => {
+// Each case verifies a 2,500-receipt export two or three times: generous timeouts for a loaded machine.
+describe('verifyLogParallel', { timeout: 60_000 }, () => {
   it('answers a valid export as verifyLog does, with the signatures checked on two threads', async () => {
     const { result, how } = await checkedBy(lines);
     expect(result).toEqual(verifyLog(lines, TRUST_KEY_1_RECEIPTS, nodeBackend));
