@@ -25,6 +25,8 @@ export interface ActionGateConfig {
   bundleKeys?: string;
   /** Private key file workers sign receipts with (the signed, hash-chained log); unsigned without it. */
   receiptSigningKey?: string;
+  /** The receipt log's name in its checkpoint notes (ACTIONGATE_LOG_ORIGIN); commands default it. */
+  logOrigin?: string;
   /** The worker's HTTP port for /healthz and /readyz (ACTIONGATE_HTTP_PORT, as given); off when unset. */
   httpPort?: string;
   /** The worker's log level (ACTIONGATE_LOG_LEVEL, as given: trace, debug, info, warn, error or fatal; default info). */
@@ -135,6 +137,7 @@ export function resolveConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
     bundleSigningKey: optionalPath(env.ACTIONGATE_BUNDLE_SIGNING_KEY, cwd),
     bundleKeys: optionalPath(env.ACTIONGATE_BUNDLE_KEYS, cwd),
     receiptSigningKey: optionalPath(env.ACTIONGATE_RECEIPT_KEY, cwd),
+    logOrigin: nonEmpty(env.ACTIONGATE_LOG_ORIGIN),
     httpPort: nonEmpty(env.ACTIONGATE_HTTP_PORT),
     logLevel: nonEmpty(env.ACTIONGATE_LOG_LEVEL),
     logFormat: nonEmpty(env.ACTIONGATE_LOG_FORMAT),

@@ -27,7 +27,7 @@ Options:
 ${environmentHelp(['database', 'ACTIONGATE_RECEIPT_KEY', 'ACTIONGATE_LOG_ORIGIN'])}`;
 
 /** \`actiongate checkpoint\`. */
-export async function checkpointCommand(config: ActionGateConfig, args: string[], io: CommandIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function checkpointCommand(config: ActionGateConfig, args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('checkpoint', args, { origin: { type: 'string' }, out: { type: 'string' } });
   if (values.help) {
     io.out(CHECKPOINT_HELP);
@@ -35,7 +35,7 @@ export async function checkpointCommand(config: ActionGateConfig, args: string[]
   }
   if (positionals.length > 0) throw new CliError('USAGE', 'checkpoint takes no arguments; run actiongate checkpoint --help');
   if (config.receiptSigningKey === undefined) throw new CliError('USAGE', 'checkpoint needs the receipt key: set ACTIONGATE_RECEIPT_KEY');
-  const origin = values.origin ?? env.ACTIONGATE_LOG_ORIGIN ?? DEFAULT_LOG_ORIGIN;
+  const origin = values.origin ?? config.logOrigin ?? DEFAULT_LOG_ORIGIN;
   const signer = await readPrivateKeyFile(config.receiptSigningKey);
   const pool = await connectDatabase(config);
   let note: string;

@@ -111,11 +111,11 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
       return 0;
     }
     if (sub === 'prove') {
-      io.out(JSON.stringify(await proveReceipts(pool, rest[0] as string, values.origin, config.receiptSigningKey as string)));
+      io.out(JSON.stringify(await proveReceipts(pool, rest[0] as string, values.origin, config.logOrigin, config.receiptSigningKey as string)));
       return 0;
     }
     if (sub === 'consistency') {
-      io.out(JSON.stringify(await consistencyBetween(pool, sizes[0] as number, sizes[1], values.origin, config.receiptSigningKey as string)));
+      io.out(JSON.stringify(await consistencyBetween(pool, sizes[0] as number, sizes[1], values.origin, config.logOrigin, config.receiptSigningKey as string)));
       return 0;
     }
     if (sub === 'unsettled') {
@@ -140,9 +140,9 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
 }
 
 /** The receipts of a key with their inclusion proofs to a checkpoint of the log as it stands, signed now. */
-async function proveReceipts(pool: pg.Pool, key: string, originOption: string | undefined, keyFile: string): Promise<InclusionBundle> {
+async function proveReceipts(pool: pg.Pool, key: string, originOption: string | undefined, logOrigin: string | undefined, keyFile: string): Promise<InclusionBundle> {
   const signer = await readPrivateKeyFile(keyFile);
-  const origin = originOption ?? process.env.ACTIONGATE_LOG_ORIGIN ?? DEFAULT_LOG_ORIGIN;
+  const origin = originOption ?? logOrigin ?? DEFAULT_LOG_ORIGIN;
   const { tree, leaves } = await receiptLogTree(pool, { keepLeaves: true });
   const { rows } = await pool.query<{ log_seq: string; envelope_canonical: string }>(
     'SELECT log_seq, envelope_canonical FROM receipts WHERE idempotency_key = $1 AND log_seq IS NOT NULL AND log_seq <= $2 ORDER BY log_seq',
@@ -165,9 +165,9 @@ async function proveReceipts(pool: pg.Pool, key: string, originOption: string | 
 }
 
 /** The consistency proof from `oldSize` to `newSize` (default: the log's size), with a checkpoint signed now for `newSize`. */
-async function consistencyBetween(pool: pg.Pool, oldSize: number, newSizeArg: number | undefined, originOption: string | undefined, keyFile: string): Promise<ConsistencyBundle> {
+async function consistencyBetween(pool: pg.Pool, oldSize: number, newSizeArg: number | undefined, originOption: string | undefined, logOrigin: string | undefined, keyFile: string): Promise<ConsistencyBundle> {
   const signer = await readPrivateKeyFile(keyFile);
-  const origin = originOption ?? process.env.ACTIONGATE_LOG_ORIGIN ?? DEFAULT_LOG_ORIGIN;
+  const origin = originOption ?? logOrigin ?? DEFAULT_LOG_ORIGIN;
   const { tree, leaves } = await receiptLogTree(pool, { keepLeaves: true });
   const newSize = newSizeArg ?? tree.size;
   if (oldSize < 1 || oldSize > newSize || newSize > tree.size) {
