@@ -111,11 +111,11 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
       return 0;
     }
     if (sub === 'prove') {
-      io.out(JSON.stringify(await proveReceipts(pool, rest[0] as string, values.origin, config.logOrigin, config.receiptSigningKey as string)));
+      io.out(JSON.stringify(await proveReceipts(pool, rest[0] as string, logSigner(values.origin ?? config.logOrigin, config.receiptSigningKey as string))));
       return 0;
     }
     if (sub === 'consistency') {
-      io.out(JSON.stringify(await consistencyBetween(pool, sizes[0] as number, sizes[1], values.origin, config.logOrigin, config.receiptSigningKey as string)));
+      io.out(JSON.stringify(await consistencyBetween(pool, sizes[0] as number, sizes[1], logSigner(values.origin ?? config.logOrigin, config.receiptSigningKey as string))));
       return 0;
     }
     if (sub === 'unsettled') {
@@ -140,23 +140,28 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
 }
 
 /** The receipts of a key with their inclusion proofs to a checkpoint of the log as it stands, signed now. */
-async function proveReceipts(pool: pg.Pool, key: string, originOption: string | undefined, logOrigin: string | undefined, keyFile: string): Promise<InclusionBundle> {
-  const signer = await readPrivateKeyFile(keyFile);
-  const origin = originOption ?? logOrigin ?? DEFAULT_LOG_ORIGIN;
+/** Signs checkpoints of the log under its origin (the option, ACTIONGATE_LOG_ORIGIN, or the default) with the receipt key. */
+function logSigner(origin: string | undefined, keyFile: string): (size: number, rootHash: Uint8Array) => Promise<string> {
+  const name = origin ?? DEFAULT_LOG_ORIGIN;
+  return async (size, rootHash) => {
+    const signer = await readPrivateKeyFile(keyFile);
+    try {
+      return checkpointNote({ origin: name, size, rootHash }, signer);
+    } catch (err) {
+      throw new CliError('USAGE', `--origin ${JSON.stringify(name)} cannot name a log: ${(err as Error).message}`);
+    }
+  };
+}
+
+async function proveReceipts(pool: pg.Pool, key: string, signCheckpoint: (size: number, rootHash: Uint8Array) => Promise<string>): Promise<InclusionBundle> {
   const { tree, leaves } = await receiptLogTree(pool, { keepLeaves: true });
   const { rows } = await pool.query<{ log_seq: string; envelope_canonical: string }>(
     'SELECT log_seq, envelope_canonical FROM receipts WHERE idempotency_key = $1 AND log_seq IS NOT NULL AND log_seq <= $2 ORDER BY log_seq',
     [key, tree.size],
   );
   if (rows.length === 0) throw new CliError('FAILED', `no signed receipts of ${key} are in the log`);
-  let checkpoint: string;
-  try {
-    checkpoint = checkpointNote({ origin, size: tree.size, rootHash: tree.root() }, signer);
-  } catch (err) {
-    throw new CliError('USAGE', `receipts prove: --origin ${JSON.stringify(origin)} cannot name a log: ${(err as Error).message}`);
-  }
   return {
-    checkpoint,
+    checkpoint: await signCheckpoint(tree.size, tree.root()),
     receipts: rows.map((row) => {
       const index = Number(row.log_seq) - 1;
       return { line: row.envelope_canonical, index, proof: inclusionProof(index, tree.size, leaves).map(encodeBase64) };
@@ -165,20 +170,18 @@ async function proveReceipts(pool: pg.Pool, key: string, originOption: string | 
 }
 
 /** The consistency proof from `oldSize` to `newSize` (default: the log's size), with a checkpoint signed now for `newSize`. */
-async function consistencyBetween(pool: pg.Pool, oldSize: number, newSizeArg: number | undefined, originOption: string | undefined, logOrigin: string | undefined, keyFile: string): Promise<ConsistencyBundle> {
-  const signer = await readPrivateKeyFile(keyFile);
-  const origin = originOption ?? logOrigin ?? DEFAULT_LOG_ORIGIN;
+async function consistencyBetween(
+  pool: pg.Pool,
+  oldSize: number,
+  newSizeArg: number | undefined,
+  signCheckpoint: (size: number, rootHash: Uint8Array) => Promise<string>,
+): Promise<ConsistencyBundle> {
   const { tree, leaves } = await receiptLogTree(pool, { keepLeaves: true });
   const newSize = newSizeArg ?? tree.size;
   if (oldSize < 1 || oldSize > newSize || newSize > tree.size) {
     throw new CliError('USAGE', `receipts consistency: sizes must satisfy 1 ≤ OLD_SIZE (${oldSize}) ≤ NEW_SIZE (${newSize}) ≤ the log's ${tree.size} receipts`);
   }
-  let checkpoint: string;
-  try {
-    checkpoint = checkpointNote({ origin, size: newSize, rootHash: rootFromLeafHashes(leaves.slice(0, newSize)) }, signer);
-  } catch (err) {
-    throw new CliError('USAGE', `receipts consistency: --origin ${JSON.stringify(origin)} cannot name a log: ${(err as Error).message}`);
-  }
+  const checkpoint = await signCheckpoint(newSize, rootFromLeafHashes(leaves.slice(0, newSize)));
   return { checkpoint, oldSize, proof: consistencyProof(oldSize, newSize, leaves).map(encodeBase64) };
 }
 

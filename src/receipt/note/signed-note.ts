@@ -2,7 +2,6 @@ import { Point } from '@noble/ed25519';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { decodeBase64url } from '../verify/base64url.js';
-import { passesStrictEncodingChecks } from '../verify/ed25519-strict.js';
 import { nobleBackend } from '../verify/noble-backend.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
 import { MAX_NOTE_SIGNATURES, NoteError } from './note-error.js';
@@ -11,7 +10,7 @@ import { MAX_NOTE_SIGNATURES, NoteError } from './note-error.js';
  * C2SP signed-note (https://c2sp.org/signed-note, v1.0.0), in pure JS: verifier keys, key hashes,
  * signing and opening notes. The reference is Go's golang.org/x/mod/sumdb/note; where this module
  * is stricter than it, the function says so. Ed25519 verification is RFC 8032 strict
- * ({@link passesStrictEncodingChecks}, then @noble/ed25519 with `zip215: false`), as for receipts.
+ * (the receipt verifier's noble back end: strict byte checks, then @noble/ed25519 with `zip215: false`), as for receipts.
  *
  * A signed note is a text ending in a newline, a blank line, then one or more lines
  * `— <key name> <base64(4-byte key hash || signature)>` (U+2014, a space), each ending in a newline.
@@ -248,12 +247,11 @@ export function noteVerifier(key: VerifierKey | string): NoteVerifier & Verifier
 }
 
 /**
- * Strict Ed25519 verification in pure JS: {@link passesStrictEncodingChecks} (lengths, S < L,
- * canonical R and A, A not of small order), then @noble/ed25519 with RFC 8032 semantics.
+ * Strict Ed25519 verification in pure JS: the receipt verifier's noble back end (lengths, S < L,
+ * canonical R, A a canonical point not of small order, then @noble/ed25519 with RFC 8032
+ * semantics, which decodes R strictly). It did these checks already: no second pass here.
  */
 export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKey.length !== 32 || signature.length !== 64) return false;
-  if (!passesStrictEncodingChecks(publicKey, signature)) return false;
   return nobleBackend.verify(publicKey, message, signature);
 }
 

@@ -3,26 +3,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { importGraph } from '../../support/import-graph.js';
 
 const ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), '../../../src/receipt/note/index.ts');
-const SPECIFIER = /^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm;
-
-function importGraph(entry: string): { files: Set<string>; packages: Set<string> } {
-  const files = new Set<string>();
-  const packages = new Set<string>();
-  const pending = [entry];
-  while (pending.length > 0) {
-    const file = pending.pop() as string;
-    if (files.has(file)) continue;
-    files.add(file);
-    for (const match of readFileSync(file, 'utf8').matchAll(SPECIFIER)) {
-      const specifier = match[1] as string;
-      if (specifier.startsWith('.')) pending.push(resolve(dirname(file), specifier).replace(/\.js$/, '.ts'));
-      else packages.add(specifier);
-    }
-  }
-  return { files, packages };
-}
 
 describe('src/receipt/note/index.ts', () => {
   const { files, packages } = importGraph(ENTRY);
