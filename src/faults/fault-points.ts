@@ -1,16 +1,25 @@
 /**
- * Named points in an action's life where the fault-injection suite stops a worker: the gate before
- * and after it commits the decision, dispatch after the external system answered. Only a worker
+ * Named points where the fault-injection suites stop a process: in an action's life, the gate
+ * before and after it commits the decision, dispatch after the external system answered; in the
+ * receipt log's, a Merkle tree batch before its COMMIT, a checkpoint publication before and after
+ * the note is written out (before it is recorded as published). Only a worker
  * built for that suite is given {@link FaultPoints}; a production worker has none, so every call
  * is a no-op there (`deps.faultPoints?.reach(...)`).
  */
-export const FAULT_POINTS = ['decide.before-commit', 'decide.after-commit', 'dispatch.after-connector'] as const;
+export const FAULT_POINTS = [
+  'decide.before-commit',
+  'decide.after-commit',
+  'dispatch.after-connector',
+  'tree.before-commit',
+  'publish.before-write',
+  'publish.after-write',
+] as const;
 
 export type FaultPointName = (typeof FAULT_POINTS)[number];
 
 export interface FaultPoints {
-  /** Called when an action reaches `name`; a test's implementation may never return. */
-  reach(name: FaultPointName, idempotencyKey: string): Promise<void>;
+  /** Called when an action (its idempotency key) or the log (its size) reaches `name`; a test's implementation may never return. */
+  reach(name: FaultPointName, subject: string): Promise<void>;
 }
 
 /**
@@ -22,9 +31,9 @@ export interface FaultPoints {
  */
 export function pausingFaultPoints(names: ReadonlySet<string>, report: (line: string) => void): FaultPoints {
   return {
-    async reach(name, idempotencyKey) {
+    async reach(name, subject) {
       if (!names.has(name)) return;
-      report(`FAULT-POINT ${name} ${idempotencyKey}`);
+      report(`FAULT-POINT ${name} ${subject}`);
       await new Promise<never>(() => undefined);
     },
   };

@@ -69,6 +69,8 @@ export interface PgReceiptStoreOptions {
   checkpointAfterMs?: number;
   /** The clock checkpoints are issued at (default: the system clock). */
   now?: () => Date;
+  /** Called with the size of the latest checkpoint after a write that committed one (e.g. {@link CheckpointPublisher.notify}); never awaited, its errors ignored. */
+  onCheckpoint?: (size: number) => void;
 }
 
 /** The Postgres receipt store. Writes are idempotent per (idempotency key, kind): a retry finds the first row. */
@@ -158,6 +160,7 @@ export class PgReceiptStore implements ReceiptStore {
       if (written && written.rows.length === plan.rows.length) {
         this.writes.onKnownHead += 1;
         this.head = plan.head;
+        this.checkpointed(plan);
         return results(plan, written.rows);
       }
       if (written && written.rows.length === 0) this.lockFirstUntil = performance.now() + LOCK_FIRST_MS;
@@ -199,12 +202,24 @@ export class PgReceiptStore implements ReceiptStore {
         await client.query('COMMIT');
         this.writes.underLock += 1;
         this.head = plan.head;
+        this.checkpointed(plan);
         return results(plan, written.rows);
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       }
     });
+  }
+
+  /** Tells `onCheckpoint` of the last checkpoint a committed batch wrote. */
+  private checkpointed(plan: BatchPlan<ReceiptRow>): void {
+    const last = plan.checkpoints.at(-1);
+    if (!last || !this.options.onCheckpoint) return;
+    try {
+      this.options.onCheckpoint(last.size);
+    } catch {
+      // a listener's failure is the listener's: the receipts are committed
+    }
   }
 
   private checkpointRules(): CheckpointRules {

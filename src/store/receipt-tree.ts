@@ -1,13 +1,173 @@
 import type pg from 'pg';
-import { MerkleTree } from '../receipt/merkle/index.js';
-import { leafHash } from '../receipt/merkle/index.js';
+import {
+  MerkleTree,
+  completedNodes,
+  consistencyProof,
+  inclusionProof,
+  leafHash,
+  nodeHash,
+  nodesRead,
+  subtreeNodes,
+  subtreeRootFromNodes,
+  type TreeNodeId,
+  type TreeNodeSource,
+} from '../receipt/merkle/index.js';
+import type { FaultPoints } from '../faults/fault-points.js';
+import { withPooledClient } from './pooled-client.js';
 
-const BATCH = 1_000;
+/** Receipts integrated per transaction. */
+const INTEGRATE_BATCH = 2_000;
+/** Receipts read per query when the tree is rebuilt from the whole log. */
+const READ_BATCH = 1_000;
+
+type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
 /**
- * The Merkle tree of the signed receipt log as it stands: the head's size is read first, then the
- * receipts 1..size in batches, each leaf SHA-256(0x00 ‖ its export line) (docs/RECEIPTS.md). Reads
- * the whole log (O(n) time, O(log n) memory for the tree, the leaf hashes kept when asked for).
+ * The RFC 9162 Merkle tree of the signed receipt log, integrated behind the hash chain: appends
+ * write the chain only (their rate is the chain's), and this brings the stored tree up to the log's
+ * head. Leaf k−1 is receipt seq k, hashed SHA-256(0x00 ‖ its export line) (docs/RECEIPTS.md). The
+ * tree is stored as its perfect subtree roots (`receipt_tree_nodes`: about two rows per receipt,
+ * each written once, when its last leaf comes in), so a root or a proof later reads O(log n) rows.
+ *
+ * Batches of {@link INTEGRATE_BATCH} receipts, each one transaction under the lock of
+ * `receipt_tree_head`: concurrent integrators take turns and a crash anywhere loses nothing (the
+ * batch rolls back, the next call does it again). A receipt missing below the log head (a gap)
+ * stops it with an error; nothing past the gap is integrated.
+ *
+ * @returns the number of receipts in the stored tree afterwards (at least the log head read at the start).
+ * @example const size = await integrateReceiptTree(pool); const root = await receiptTreeRoot(pool, size);
+ */
+export async function integrateReceiptTree(
+  pool: pg.Pool,
+  options: { onProgress?: (size: number, logSize: number) => void; faultPoints?: FaultPoints } = {},
+): Promise<number> {
+  for (;;) {
+    const step = await withPooledClient(pool, (client) => integrateBatch(client, options.faultPoints));
+    if (step.done) return step.size;
+    options.onProgress?.(step.size, step.logSize);
+  }
+}
+
+async function integrateBatch(client: pg.PoolClient, faultPoints: FaultPoints | undefined): Promise<{ size: number; logSize: number; done: boolean }> {
+  try {
+    const [, locked, log] = (await client.query(
+      'BEGIN; SELECT size FROM receipt_tree_head WHERE id = 1 FOR UPDATE; SELECT size FROM receipt_log_head WHERE id = 1',
+    )) as unknown as [pg.QueryResult, pg.QueryResult<{ size: string }>, pg.QueryResult<{ size: string }>];
+    if (!locked.rows[0] || !log.rows[0]) throw new Error('receipt_tree_head or receipt_log_head is missing: run actiongate db migrate');
+    const size = Number(locked.rows[0].size);
+    const logSize = Number(log.rows[0].size);
+    if (size >= logSize) {
+      await client.query('COMMIT');
+      return { size, logSize, done: true };
+    }
+    const upTo = Math.min(logSize, size + INTEGRATE_BATCH);
+    const known = size === 0 ? new Map<string, Uint8Array>() : await readNodes(client, subtreeNodes(0, size));
+    const { rows } = await client.query<{ log_seq: string; envelope_canonical: string }>(
+      'SELECT log_seq, envelope_canonical FROM receipts WHERE log_seq > $1 AND log_seq <= $2 ORDER BY log_seq',
+      [size, upTo],
+    );
+    const levels: number[] = [];
+    const indexes: number[] = [];
+    const hashes: Buffer[] = [];
+    const encoder = new TextEncoder();
+    let n = size;
+    for (const row of rows) {
+      if (Number(row.log_seq) !== n + 1) break;
+      n += 1;
+      for (const { level, index } of completedNodes(n)) {
+        const hash =
+          level === 0
+            ? leafHash(encoder.encode(row.envelope_canonical))
+            : nodeHash(known.get(nodeKey(level - 1, 2 * index)) as Uint8Array, known.get(nodeKey(level - 1, 2 * index + 1)) as Uint8Array);
+        known.set(nodeKey(level, index), hash);
+        levels.push(level);
+        indexes.push(index);
+        hashes.push(Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength));
+      }
+    }
+    if (n < upTo) throw new Error(`the receipt log has a gap: receipt ${n + 1} is missing below its head ${logSize}; the Merkle tree stops at ${n}`);
+    await client.query('INSERT INTO receipt_tree_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])', [levels, indexes, hashes]);
+    await client.query('UPDATE receipt_tree_head SET size = $1 WHERE id = 1', [n]);
+    await faultPoints?.reach('tree.before-commit', String(n));
+    await client.query('COMMIT');
+    return { size: n, logSize, done: n >= logSize };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+/** How many receipts the stored tree holds (it may be behind the log: see {@link integrateReceiptTree}). */
+export async function receiptTreeSize(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ size: string }>('SELECT size FROM receipt_tree_head WHERE id = 1');
+  if (!rows[0]) throw new Error('receipt_tree_head is missing: run actiongate db migrate');
+  return Number(rows[0].size);
+}
+
+/**
+ * MTH of the first `size` receipts, from the stored tree: popcount(size) node reads.
+ *
+ * @throws Error when `size` is not 1..the stored tree's size.
+ */
+export async function receiptTreeRoot(db: Queryable, size: number): Promise<Uint8Array> {
+  await assertIntegrated(db, size, 'a root');
+  return fromStoredNodes(db, (source) => subtreeRootFromNodes(source, 0, size));
+}
+
+/** The RFC 9162 inclusion proof of leaf `index` (receipt seq index + 1) in the tree of `size` receipts, from the stored tree: O(log size) node reads. */
+export async function receiptInclusionProof(db: Queryable, index: number, size: number): Promise<Uint8Array[]> {
+  await assertIntegrated(db, size, 'an inclusion proof');
+  return fromStoredNodes(db, (source) => inclusionProof(index, size, source));
+}
+
+/** The RFC 9162 consistency proof from `oldSize` to `newSize` receipts, from the stored tree: O(log newSize) node reads. */
+export async function receiptConsistencyProof(db: Queryable, oldSize: number, newSize: number): Promise<Uint8Array[]> {
+  await assertIntegrated(db, newSize, 'a consistency proof');
+  return fromStoredNodes(db, (source) => consistencyProof(oldSize, newSize, source));
+}
+
+/**
+ * Runs a proof or root builder on stored nodes: the nodes it needs listed first (they depend on
+ * sizes and indexes only), read in one query, then the builder run on them.
+ */
+async function fromStoredNodes<T>(db: Queryable, build: (source: TreeNodeSource) => T): Promise<T> {
+  const nodes = await readNodes(db, nodesRead(build));
+  return build({
+    node(level, index) {
+      const hash = nodes.get(nodeKey(level, index));
+      if (!hash) throw new Error(`the stored Merkle tree has no node ${level}/${index}`);
+      return hash;
+    },
+  });
+}
+
+async function readNodes(db: Queryable, ids: readonly TreeNodeId[]): Promise<Map<string, Uint8Array>> {
+  const { rows } = await db.query<{ level: number; idx: string; hash: Buffer }>(
+    'SELECT level, idx, hash FROM receipt_tree_nodes WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))',
+    [ids.map((id) => id.level), ids.map((id) => id.index)],
+  );
+  const nodes = new Map(rows.map((row) => [nodeKey(row.level, Number(row.idx)), new Uint8Array(row.hash)]));
+  const missing = ids.find((id) => !nodes.has(nodeKey(id.level, id.index)));
+  if (missing) throw new Error(`the stored Merkle tree has no node ${missing.level}/${missing.index}: receipt_tree_nodes is incomplete`);
+  return nodes;
+}
+
+async function assertIntegrated(db: Queryable, size: number, what: string): Promise<void> {
+  const stored = await receiptTreeSize(db);
+  if (!Number.isSafeInteger(size) || size < 1 || size > stored) {
+    throw new Error(`${what} needs a tree size from 1 to the ${stored} receipts integrated, not ${size}`);
+  }
+}
+
+function nodeKey(level: number, index: number): string {
+  return `${level}/${index}`;
+}
+
+/**
+ * The Merkle tree of the signed receipt log rebuilt from every receipt, without the stored tree:
+ * the head's size is read first, then the receipts 1..size in batches (O(n) time, O(log n) memory
+ * for the tree, the leaf hashes kept when asked for). What an audit of the stored tree compares
+ * it with, and the baseline bench:receipts measures it against.
  *
  * @example const { tree } = await receiptLogTree(pool); tree.root()
  */
@@ -21,7 +181,7 @@ export async function receiptLogTree(pool: pg.Pool, options: { keepLeaves?: bool
   while (after < size) {
     const { rows } = await pool.query<{ log_seq: string; envelope_canonical: string }>(
       'SELECT log_seq, envelope_canonical FROM receipts WHERE log_seq > $1 AND log_seq <= $2 ORDER BY log_seq LIMIT $3',
-      [after, size, BATCH],
+      [after, size, READ_BATCH],
     );
     if (rows.length === 0) break;
     for (const row of rows) {

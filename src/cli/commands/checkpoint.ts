@@ -1,7 +1,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { checkpointNote } from '../../receipt/verify/trusted-checkpoint.js';
 import { readPrivateKeyFile } from '../../keys/private-key-file.js';
-import { receiptLogTree } from '../../store/receipt-tree.js';
+import { integrateReceiptTree, receiptTreeRoot } from '../../store/receipt-tree.js';
 import { CliError } from '../cli-error.js';
 import type { CommandIo } from '../command-io.js';
 import { connectDatabase } from '../connect-lazy.js';
@@ -17,7 +17,9 @@ Prints the signed receipt log's checkpoint as it stands: a C2SP tlog-checkpoint 
 receipts, RFC 9162 Merkle root over the export lines) signed as a C2SP signed note with the
 receipt key (ACTIONGATE_RECEIPT_KEY) under the origin as key name. Keep it outside the database
 (another system, another team): \`actiongate verify --checkpoint FILE\` then refuses an export cut
-short or rewritten before it. Reads the whole log (O(n)).
+short or rewritten before it. The Merkle tree is stored with the log (integrated behind it, by the
+worker and by this command): the receipts not in it yet are added first, then the root is read
+from O(log n) stored nodes.
 
 Options:
   --origin NAME   the log's name (default: ACTIONGATE_LOG_ORIGIN, else ${DEFAULT_LOG_ORIGIN}); the
@@ -40,9 +42,11 @@ export async function checkpointCommand(config: ActionGateConfig, args: string[]
   const pool = await connectDatabase(config);
   let note: string;
   try {
-    const { tree } = await receiptLogTree(pool);
+    const size = await integrateReceiptTree(pool);
+    if (size === 0) throw new CliError('FAILED', 'checkpoint: the signed receipt log is empty; a checkpoint covers at least one receipt');
+    const rootHash = await receiptTreeRoot(pool, size);
     try {
-      note = checkpointNote({ origin, size: tree.size, rootHash: tree.root() }, signer);
+      note = checkpointNote({ origin, size, rootHash }, signer);
     } catch (err) {
       throw new CliError('USAGE', `checkpoint: --origin ${JSON.stringify(origin)} cannot name a log: ${(err as Error).message}`);
     }

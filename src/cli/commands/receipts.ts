@@ -1,12 +1,11 @@
 import type pg from 'pg';
 import { readPrivateKeyFile } from '../../keys/private-key-file.js';
-import { consistencyProof, inclusionProof, rootFromLeafHashes } from '../../receipt/merkle/index.js';
 import { encodeBase64 } from '../../receipt/note/index.js';
 import type { ReceiptBody } from '../../receipt/receipt-body.js';
 import { checkpointNote } from '../../receipt/verify/trusted-checkpoint.js';
 import type { InclusionBundle } from '../../receipt/verify/inclusion-bundle.js';
 import type { ConsistencyBundle } from '../../receipt/verify/consistency-bundle.js';
-import { receiptLogTree } from '../../store/receipt-tree.js';
+import { integrateReceiptTree, receiptConsistencyProof, receiptInclusionProof, receiptTreeRoot } from '../../store/receipt-tree.js';
 import { DEFAULT_LOG_ORIGIN } from './checkpoint.js';
 import { exportReceiptLog } from '../../store/receipt-export.js';
 import { findUnsettledActions, type UnsettledAction } from '../../store/unsettled-actions.js';
@@ -139,7 +138,6 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
   }
 }
 
-/** The receipts of a key with their inclusion proofs to a checkpoint of the log as it stands, signed now. */
 /** Signs checkpoints of the log under its origin (the option, ACTIONGATE_LOG_ORIGIN, or the default) with the receipt key. */
 function logSigner(origin: string | undefined, keyFile: string): (size: number, rootHash: Uint8Array) => Promise<string> {
   const name = origin ?? DEFAULT_LOG_ORIGIN;
@@ -153,20 +151,20 @@ function logSigner(origin: string | undefined, keyFile: string): (size: number, 
   };
 }
 
+/** The receipts of a key with their inclusion proofs to a checkpoint of the log as it stands (the stored tree brought up to its head), signed now. */
 async function proveReceipts(pool: pg.Pool, key: string, signCheckpoint: (size: number, rootHash: Uint8Array) => Promise<string>): Promise<InclusionBundle> {
-  const { tree, leaves } = await receiptLogTree(pool, { keepLeaves: true });
+  const size = await integrateReceiptTree(pool);
   const { rows } = await pool.query<{ log_seq: string; envelope_canonical: string }>(
     'SELECT log_seq, envelope_canonical FROM receipts WHERE idempotency_key = $1 AND log_seq IS NOT NULL AND log_seq <= $2 ORDER BY log_seq',
-    [key, tree.size],
+    [key, size],
   );
   if (rows.length === 0) throw new CliError('FAILED', `no signed receipts of ${key} are in the log`);
-  return {
-    checkpoint: await signCheckpoint(tree.size, tree.root()),
-    receipts: rows.map((row) => {
-      const index = Number(row.log_seq) - 1;
-      return { line: row.envelope_canonical, index, proof: inclusionProof(index, tree.size, leaves).map(encodeBase64) };
-    }),
-  };
+  const receipts: InclusionBundle['receipts'] = [];
+  for (const row of rows) {
+    const index = Number(row.log_seq) - 1;
+    receipts.push({ line: row.envelope_canonical, index, proof: (await receiptInclusionProof(pool, index, size)).map(encodeBase64) });
+  }
+  return { checkpoint: await signCheckpoint(size, await receiptTreeRoot(pool, size)), receipts };
 }
 
 /** The consistency proof from `oldSize` to `newSize` (default: the log's size), with a checkpoint signed now for `newSize`. */
@@ -176,13 +174,13 @@ async function consistencyBetween(
   newSizeArg: number | undefined,
   signCheckpoint: (size: number, rootHash: Uint8Array) => Promise<string>,
 ): Promise<ConsistencyBundle> {
-  const { tree, leaves } = await receiptLogTree(pool, { keepLeaves: true });
-  const newSize = newSizeArg ?? tree.size;
-  if (oldSize < 1 || oldSize > newSize || newSize > tree.size) {
-    throw new CliError('USAGE', `receipts consistency: sizes must satisfy 1 ≤ OLD_SIZE (${oldSize}) ≤ NEW_SIZE (${newSize}) ≤ the log's ${tree.size} receipts`);
+  const size = await integrateReceiptTree(pool);
+  const newSize = newSizeArg ?? size;
+  if (oldSize < 1 || oldSize > newSize || newSize > size) {
+    throw new CliError('USAGE', `receipts consistency: sizes must satisfy 1 ≤ OLD_SIZE (${oldSize}) ≤ NEW_SIZE (${newSize}) ≤ the log's ${size} receipts`);
   }
-  const checkpoint = await signCheckpoint(newSize, rootFromLeafHashes(leaves.slice(0, newSize)));
-  return { checkpoint, oldSize, proof: consistencyProof(oldSize, newSize, leaves).map(encodeBase64) };
+  const checkpoint = await signCheckpoint(newSize, await receiptTreeRoot(pool, newSize));
+  return { checkpoint, oldSize, proof: (await receiptConsistencyProof(pool, oldSize, newSize)).map(encodeBase64) };
 }
 
 function receiptCount(text: string): number {

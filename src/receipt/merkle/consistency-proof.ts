@@ -1,27 +1,28 @@
-import { leafReader, type LeafHashSource } from './leaf-source.js';
+import { subtreeHasher, type LeafHashSource } from './leaf-source.js';
 import { MerkleError } from './merkle-error.js';
 import { isMerkleHash, merkleHashesEqual, nodeHash } from './merkle-hash.js';
 import { half, isOdd, isPowerOfTwo, isTreeCount, largestPowerOfTwoBelow, walkSteps } from './tree-math.js';
-import { rangeRoot } from './tree-hash.js';
+import type { TreeNodeSource } from './tree-nodes.js';
 
 /**
  * The consistency proof PROOF(oldSize, D[0:newSize]) of RFC 9162 §2.1.4.1: the subtree roots
  * that show the tree of `oldSize` leaves is a prefix of the tree of `newSize` leaves, O(log
- * newSize) hashes. Empty when the sizes are equal. Building it hashes the leaves of the new tree
- * (O(newSize) leaf reads and hashes).
+ * newSize) hashes. Empty when the sizes are equal. Built from leaf hashes it hashes the leaves of
+ * the new tree (O(newSize) reads and hashes); from stored perfect subtree roots, O(log newSize) reads.
  *
  * An old size of 0 is refused: RFC 9162 defines the proof for 0 < oldSize only, and the empty
  * tree is a prefix of every tree, so there is nothing to prove (see {@link verifyConsistency}).
  *
  * @param leaves the leaf hashes in log order (at least `newSize` of them), or a function reading
- *   one by 0-based index; only indexes below `newSize` are read.
+ *   one by 0-based index (only indexes below `newSize` are read); or the perfect subtree roots of
+ *   a tree of at least `newSize` leaves (O(log newSize) node reads).
  * @throws MerkleError `INVALID_RANGE` unless 0 < oldSize ≤ newSize (safe integers) and `leaves`
  *   holds `newSize` hashes, `INVALID_HASH` for a leaf hash read that is not 32 bytes.
  * @example
  * const proof = consistencyProof(checkpoint.size, tree.size, leafHashes);
  * verifyConsistency(checkpoint.size, tree.size, checkpointRoot, tree.root(), proof); // true
  */
-export function consistencyProof(oldSize: number, newSize: number, leaves: LeafHashSource): Uint8Array[] {
+export function consistencyProof(oldSize: number, newSize: number, leaves: LeafHashSource | TreeNodeSource): Uint8Array[] {
   if (!isTreeCount(oldSize) || !isTreeCount(newSize) || oldSize < 1 || oldSize > newSize) {
     throw new MerkleError(
       'INVALID_RANGE',
@@ -29,7 +30,7 @@ export function consistencyProof(oldSize: number, newSize: number, leaves: LeafH
       { oldSize, newSize },
     );
   }
-  const read = leafReader(leaves, newSize);
+  const subtree = subtreeHasher(leaves, newSize);
   // SUBPROOF(m, D[start:end], b) unrolled from the root down; RFC 9162 lists the hashes
   // bottom-up, hence the reverse.
   const hashes: Uint8Array[] = [];
@@ -39,15 +40,15 @@ export function consistencyProof(oldSize: number, newSize: number, leaves: LeafH
   while (end !== oldSize) {
     const k = largestPowerOfTwoBelow(end - start);
     if (oldSize - start <= k) {
-      hashes.push(rangeRoot(read, start + k, end));
+      hashes.push(subtree(start + k, end));
       end = start + k;
     } else {
-      hashes.push(rangeRoot(read, start, start + k));
+      hashes.push(subtree(start, start + k));
       start += k;
       wholeOldTree = false;
     }
   }
-  if (!wholeOldTree) hashes.push(rangeRoot(read, start, end));
+  if (!wholeOldTree) hashes.push(subtree(start, end));
   return hashes.reverse();
 }
 

@@ -1,30 +1,32 @@
-import { leafReader, type LeafHashSource } from './leaf-source.js';
+import { subtreeHasher, type LeafHashSource } from './leaf-source.js';
 import { MerkleError } from './merkle-error.js';
 import { isMerkleHash, merkleHashesEqual, nodeHash } from './merkle-hash.js';
 import { half, isOdd, isTreeCount, largestPowerOfTwoBelow, walkSteps } from './tree-math.js';
-import { rangeRoot } from './tree-hash.js';
+import type { TreeNodeSource } from './tree-nodes.js';
 
 /**
  * The audit path PATH(index, D[0:size]) of RFC 9162 §2.1.3.1: the sibling subtree roots from the
- * leaf up to the root, ⌈log2 size⌉ hashes at most. Building it hashes every other leaf of the
- * tree (O(size) leaf reads and hashes); the proof itself is O(log size).
+ * leaf up to the root, ⌈log2 size⌉ hashes at most. Built from leaf hashes it hashes every other
+ * leaf of the tree (O(size) reads and hashes); from stored perfect subtree roots ({@link TreeNodeSource})
+ * it reads O(log size) nodes. The proof itself is O(log size).
  *
  * @param leaves the leaf hashes in log order (at least `size` of them), or a function reading
- *   one by 0-based index; only indexes below `size` are read.
+ *   one by 0-based index (only indexes below `size` are read); or the perfect subtree roots of a
+ *   tree of at least `size` leaves.
  * @throws MerkleError `INVALID_RANGE` unless 0 ≤ index < size (safe integers) and `leaves`
  *   holds `size` hashes, `INVALID_HASH` for a leaf hash read that is not 32 bytes.
  * @example
  * const proof = inclusionProof(2, tree.size, leafHashes);
  * verifyInclusion(leafHashes[2], 2, tree.size, proof, tree.root()); // true
  */
-export function inclusionProof(index: number, size: number, leaves: LeafHashSource): Uint8Array[] {
+export function inclusionProof(index: number, size: number, leaves: LeafHashSource | TreeNodeSource): Uint8Array[] {
   if (!isTreeCount(index) || !isTreeCount(size) || index >= size) {
     throw new MerkleError('INVALID_RANGE', `an inclusion proof needs 0 <= index < size, not index ${String(index)} and size ${String(size)}`, {
       index,
       size,
     });
   }
-  const read = leafReader(leaves, size);
+  const subtree = subtreeHasher(leaves, size);
   // Walk down from the root to the leaf; RFC 9162 lists the siblings bottom-up, hence the reverse.
   const siblings: Uint8Array[] = [];
   let start = 0;
@@ -32,10 +34,10 @@ export function inclusionProof(index: number, size: number, leaves: LeafHashSour
   while (end - start > 1) {
     const k = largestPowerOfTwoBelow(end - start);
     if (index < start + k) {
-      siblings.push(rangeRoot(read, start + k, end));
+      siblings.push(subtree(start + k, end));
       end = start + k;
     } else {
-      siblings.push(rangeRoot(read, start, start + k));
+      siblings.push(subtree(start, start + k));
       start += k;
     }
   }

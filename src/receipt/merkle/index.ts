@@ -9,5 +9,6 @@ export { MERKLE_HASH_LENGTH, emptyTreeRoot, isMerkleHash, leafHash, merkleHashes
 export { MerkleTree } from './merkle-tree.js';
 export { rootFromLeafHashes } from './tree-hash.js';
 export type { LeafHashSource } from './leaf-source.js';
+export { completedNodes, nodesRead, subtreeNodes, subtreeRootFromNodes, type TreeNodeId, type TreeNodeSource } from './tree-nodes.js';
 export { inclusionProof, inclusionProofLength, verifyInclusion } from './inclusion-proof.js';
 export { consistencyProof, consistencyProofLength, verifyConsistency } from './consistency-proof.js';

@@ -1,5 +1,7 @@
 import { assertMerkleHash } from './merkle-hash.js';
 import { MerkleError } from './merkle-error.js';
+import { rangeRoot } from './tree-hash.js';
+import { isTreeNodeSource, subtreeRootFromNodes, type TreeNodeSource } from './tree-nodes.js';
 
 /**
  * Where a proof builder reads leaf hashes from: an array of them in log order, or a function
@@ -24,4 +26,14 @@ export function leafReader(leaves: LeafHashSource, size: number): (index: number
     assertMerkleHash(hash, `leaf hash ${index}`);
     return hash;
   };
+}
+
+/**
+ * MTH(D[start:end]) for the proof builders: from leaf hashes (every leaf of the range read and
+ * hashed), or from stored perfect subtree roots (O(log n) node reads).
+ */
+export function subtreeHasher(source: LeafHashSource | TreeNodeSource, size: number): (start: number, end: number) => Uint8Array {
+  if (isTreeNodeSource(source)) return (start, end) => subtreeRootFromNodes(source, start, end);
+  const read = leafReader(source, size);
+  return (start, end) => rangeRoot(read, start, end);
 }
