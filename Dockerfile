@@ -38,7 +38,9 @@ COPY --from=build /app/dist/ dist/
 COPY policies/ policies/
 COPY deploy/actiongate/ deploy/actiongate/
 
-# Files stay root-owned and read-only to the process.
+# Files stay root-owned and read-only to the process; the one directory it writes is where the
+# worker publishes checkpoint notes (ACTIONGATE_CHECKPOINT_PUBLISH, a volume in docker-compose.yml).
+RUN mkdir -p /var/lib/actiongate/checkpoints && chown node:node /var/lib/actiongate/checkpoints
 USER node
 
 ENTRYPOINT ["node", "bin/actiongate.js"]

@@ -27,6 +27,8 @@ export interface ActionGateConfig {
   receiptSigningKey?: string;
   /** The receipt log's name in its checkpoint notes (ACTIONGATE_LOG_ORIGIN); commands default it. */
   logOrigin?: string;
+  /** Where the worker publishes each new checkpoint note (ACTIONGATE_CHECKPOINT_PUBLISH, as given: a file path or an http(s) URL); off when unset. */
+  checkpointPublish?: string;
   /** The worker's HTTP port for /healthz and /readyz (ACTIONGATE_HTTP_PORT, as given); off when unset. */
   httpPort?: string;
   /** The worker's log level (ACTIONGATE_LOG_LEVEL, as given: trace, debug, info, warn, error or fatal; default info). */
@@ -78,7 +80,8 @@ export const ENVIRONMENT_HELP = `Environment:
   ACTIONGATE_BUNDLE_SIGNING_KEY  private key file \`policy build\` signs with when --key is not given
   ACTIONGATE_BUNDLE_KEYS         key set file (JSON) of the public keys trusted to sign policy bundles
   ACTIONGATE_RECEIPT_KEY         private key file the worker signs receipts with (signed, hash-chained log)
-  ACTIONGATE_LOG_ORIGIN          the receipt log's name in \`actiongate checkpoint\` notes (default actiongate/receipts)
+  ACTIONGATE_LOG_ORIGIN          the receipt log's name in its checkpoint notes (default actiongate/receipts)
+  ACTIONGATE_CHECKPOINT_PUBLISH  file path or http(s) URL (PUT) the worker writes each new checkpoint note to (off when unset)
   ACTIONGATE_HTTP_PORT           port of the worker's /healthz and /readyz (off when unset)
   ACTIONGATE_LOG_LEVEL           the worker's log level: trace, debug, info, warn, error or fatal (default info)
   ACTIONGATE_LOG_FORMAT          the worker's log lines: json (one JSON object a line) or pretty (default json)
@@ -138,6 +141,7 @@ export function resolveConfig(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
     bundleKeys: optionalPath(env.ACTIONGATE_BUNDLE_KEYS, cwd),
     receiptSigningKey: optionalPath(env.ACTIONGATE_RECEIPT_KEY, cwd),
     logOrigin: nonEmpty(env.ACTIONGATE_LOG_ORIGIN),
+    checkpointPublish: nonEmpty(env.ACTIONGATE_CHECKPOINT_PUBLISH),
     httpPort: nonEmpty(env.ACTIONGATE_HTTP_PORT),
     logLevel: nonEmpty(env.ACTIONGATE_LOG_LEVEL),
     logFormat: nonEmpty(env.ACTIONGATE_LOG_FORMAT),

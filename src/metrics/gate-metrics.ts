@@ -60,6 +60,9 @@ export class GateMetrics {
   private readonly bundleLoaded: Gauge;
   private readonly operatorEvents: Counter<'surface' | 'kind' | 'event'>;
   private readonly breakGlass: Counter<'surface'>;
+  private readonly publishedSize: Gauge;
+  private readonly treeSize: Gauge;
+  private readonly publishFailures: Counter;
   private bundle: PolicyBundleState | undefined;
 
   constructor(options: { registry?: Registry; bundle?: () => PolicyBundleState | undefined } = {}) {
@@ -128,6 +131,27 @@ export class GateMetrics {
       registers,
     });
     this.breakGlass = new Counter({ name: 'actiongate_break_glass_used_total', help: 'Break-glass overrides that let a denied action go out.', labelNames: ['surface'], registers });
+    this.publishedSize = new Gauge({
+      name: 'actiongate_checkpoint_published_size',
+      help: 'Receipts covered by the latest checkpoint note published to ACTIONGATE_CHECKPOINT_PUBLISH (by any worker), as this worker last saw it.',
+      registers,
+    });
+    this.treeSize = new Gauge({ name: 'actiongate_receipt_tree_size', help: 'Receipts integrated into the Merkle tree, as this worker last saw it.', registers });
+    this.publishFailures = new Counter({
+      name: 'actiongate_checkpoint_publish_failures_total',
+      help: 'Checkpoint publication rounds that failed (tree integration, signing or writing the note); each is retried with backoff.',
+      registers,
+    });
+  }
+
+  /** A checkpoint publication round ended: what the destination holds, and the tree's size. */
+  checkpointPublished(size: number, treeSize: number): void {
+    this.publishedSize.set(size);
+    this.treeSize.set(treeSize);
+  }
+
+  checkpointPublishFailed(): void {
+    this.publishFailures.inc();
   }
 
   /** A receipt this worker inserted (called once per receipt: a replay or retry finds it and does not insert). */

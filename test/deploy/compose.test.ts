@@ -46,7 +46,6 @@ const NON_WORKER_VARIABLES: Record<string, string> = {
   ACTIONGATE_API_CONFIG: 'actiongate serve',
   ACTIONGATE_API_PORT: 'actiongate serve',
   ACTIONGATE_API_TOKEN: 'actiongate mcp --api URL',
-  ACTIONGATE_LOG_ORIGIN: 'actiongate checkpoint',
 };
 const START_ONLY_VARIABLES = Object.keys(NON_WORKER_VARIABLES);
 

@@ -10,6 +10,9 @@ import { loadStaticPolicySource, type PolicySource } from '../../policy/policy-s
 import { PgBundleStore } from '../../store/bundle-store.js';
 import { migrate } from '../../store/migrate.js';
 import { PgReceiptStore } from '../../store/receipt-store.js';
+import { parseCheckpointDestination, type CheckpointDestination } from '../../store/checkpoint-destination.js';
+import { CheckpointPublisher } from '../../store/checkpoint-publisher.js';
+import { resolve } from 'node:path';
 import { pgListenerFactory } from '../../store/pg-listener.js';
 import { readPrivateKeyFile } from '../../keys/private-key-file.js';
 import { verifyEd25519 } from '../../keys/ed25519-verify.js';
@@ -27,6 +30,20 @@ import type { WorkerLogging } from '../worker-logger.js';
 import { connectClient, connectWorker, waitForDatabase } from '../connect.js';
 import type { ActionGateConfig } from '../config.js';
 import { CliError } from '../cli-error.js';
+import { DEFAULT_LOG_ORIGIN } from './checkpoint.js';
+
+/** ACTIONGATE_CHECKPOINT_PUBLISH read: a file path (resolved here) or an http(s) URL; it needs the receipt key. */
+function checkpointDestination(config: ActionGateConfig): CheckpointDestination | undefined {
+  if (config.checkpointPublish === undefined) return undefined;
+  if (config.receiptSigningKey === undefined) throw new CliError('USAGE', 'ACTIONGATE_CHECKPOINT_PUBLISH needs ACTIONGATE_RECEIPT_KEY: checkpoint notes are signed with the receipt key');
+  let destination: CheckpointDestination;
+  try {
+    destination = parseCheckpointDestination(config.checkpointPublish);
+  } catch (err) {
+    throw new CliError('USAGE', (err as Error).message);
+  }
+  return destination.kind === 'file' ? { kind: 'file', path: resolve(destination.path) } : destination;
+}
 
 /** A server (or namespace) that is still starting answers UNAVAILABLE or NOT_FOUND for a while. */
 const TEMPORAL_STARTUP_WAIT_MS = 60_000;
@@ -68,12 +85,13 @@ export async function workerCommand(config: ActionGateConfig, logging: WorkerLog
   const { log } = logging;
   // Configuration mistakes stop the worker before it waits for anything.
   const httpPort = parseHttpPort(config.httpPort);
+  const publishTo = checkpointDestination(config);
   await checkPolicyFolder(config);
   // Before anything that could create the default runtime (which logs plain text): one install per process.
   const telemetry = await installRuntime(logging, httpPort !== undefined);
   const tracing = await startTracing(config, log);
   try {
-    return await runWorker(config, logging, httpPort, telemetry, tracing);
+    return await runWorker(config, logging, httpPort, publishTo, telemetry, tracing);
   } finally {
     await stopTracing(tracing, log);
   }
@@ -83,6 +101,7 @@ async function runWorker(
   config: ActionGateConfig,
   logging: WorkerLogging,
   httpPort: number | undefined,
+  publishTo: CheckpointDestination | undefined,
   telemetry: { url: string } | undefined,
   tracing: ActionGateTracing | undefined,
 ): Promise<number> {
@@ -109,6 +128,10 @@ async function runWorker(
         if (starting.signal.aborted) return stoppedEarly();
 
         const metrics = httpPort === undefined ? undefined : new GateMetrics({ bundle: bundleState(policies) });
+        const publisher =
+          publishTo && signer
+            ? new CheckpointPublisher({ pool, signer, origin: config.logOrigin ?? DEFAULT_LOG_ORIGIN, destination: publishTo, log, ...(metrics ? { metrics } : {}) })
+            : undefined;
         const connection = await connectWorker(config);
         try {
           const worker = await createActionGateWorker({
@@ -120,7 +143,7 @@ async function runWorker(
             namespace: config.temporalNamespace,
             taskQueue: config.taskQueue,
             policies: policies.source,
-            store: new PgReceiptStore(pool, signer ? { signer } : {}),
+            store: new PgReceiptStore(pool, signer ? { signer, ...(publisher ? { onCheckpoint: () => publisher.notify() } : {}) } : {}),
             connectors: policies.connectors,
             ...(metrics ? { metrics } : {}),
           });
@@ -137,6 +160,10 @@ async function runWorker(
             },
             ...(metrics ? { metrics: async () => mergedMetrics(metrics, telemetry) } : {}),
           });
+          if (publisher) {
+            log(`checkpoint notes of ${config.logOrigin ?? DEFAULT_LOG_ORIGIN} published to ${publisher.name} after each checkpoint`, { checkpointPublish: publisher.name });
+            publisher.notify(); // one the last run may not have published
+          }
           if (health) log(`health on http://0.0.0.0:${httpPort}/healthz and /readyz, metrics on /metrics`, { httpPort: httpPort ?? null });
           try {
             log(`worker polling task queue ${config.taskQueue} on ${config.temporalAddress} (namespace ${config.temporalNamespace}); Ctrl-C to stop`, {
@@ -151,6 +178,7 @@ async function runWorker(
           log('worker stopped');
           return 0;
         } finally {
+          await publisher?.close();
           await connection.close();
         }
       } finally {
