@@ -81,6 +81,13 @@ idempotencyKey, surface, outcome, workflowId, runId where they apply), the Tempo
 core's events included; ACTIONGATE_LOG_FORMAT=pretty for human lines, ACTIONGATE_LOG_LEVEL to
 change the level (default info).
 
+Checkpoints: with ACTIONGATE_RECEIPT_KEY and ACTIONGATE_CHECKPOINT_PUBLISH set (a file path, or an
+http(s) URL the note is PUT to; redirects are not followed), after each checkpoint of the receipt
+log (every 100 receipts, and with the first receipt a minute after the last) the worker brings the
+stored Merkle tree up to the log and writes the checkpoint note (C2SP, origin ACTIONGATE_LOG_ORIGIN)
+there, once per size across all workers; also at start, for one a crash left unpublished. A
+failed write is retried with backoff (1 s to 60 s) and logged; it never holds up an action.
+
 Traces: off by default. With OTEL_TRACES_EXPORTER=otlp (or an OTLP endpoint set), the worker
 exports OpenTelemetry spans over OTLP/HTTP: the workflow run, its updates and every activity
 (decide, dispatch, ...), joined to the trace of the client that submitted the action. The workflows
@@ -95,7 +102,7 @@ Where the policies come from:
   otherwise                      the policy directory ACTIONGATE_POLICIES, unsigned, read once at
                                  start (development mode).
 
-${environmentHelp(['temporal', 'database', 'ACTIONGATE_TASK_QUEUE', 'ACTIONGATE_POLICIES', 'ACTIONGATE_BUNDLE_KEYS', 'ACTIONGATE_RECEIPT_KEY', 'ACTIONGATE_HTTP_PORT', 'ACTIONGATE_LOG_LEVEL', 'ACTIONGATE_LOG_FORMAT', 'otel'])}`;
+${environmentHelp(['temporal', 'database', 'ACTIONGATE_TASK_QUEUE', 'ACTIONGATE_POLICIES', 'ACTIONGATE_BUNDLE_KEYS', 'ACTIONGATE_RECEIPT_KEY', 'ACTIONGATE_LOG_ORIGIN', 'ACTIONGATE_CHECKPOINT_PUBLISH', 'ACTIONGATE_HTTP_PORT', 'ACTIONGATE_LOG_LEVEL', 'ACTIONGATE_LOG_FORMAT', 'otel'])}`;
 
 export const SUBMIT_HELP = `Usage: actiongate submit [FILE|-] [--key KEYFILE] [--no-wait] [--fail-on-refusal]
 

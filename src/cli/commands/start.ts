@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
@@ -26,6 +26,9 @@ import { formatProblem, nobleBackend, verifyLog } from '../../receipt/verify/ind
 import { exportReceiptLog } from '../../store/receipt-export.js';
 import { migrate } from '../../store/migrate.js';
 import { PgReceiptStore } from '../../store/receipt-store.js';
+import { parseCheckpointDestination } from '../../store/checkpoint-destination.js';
+import { CheckpointPublisher } from '../../store/checkpoint-publisher.js';
+import { DEFAULT_LOG_ORIGIN } from './checkpoint.js';
 import { ensureSearchAttributes } from '../../temporal/search-attributes.js';
 import { createActionGateWorker, loadWorkflowBundle } from '../../worker/actiongate-worker.js';
 import { ActionGateError } from '../../errors.js';
@@ -97,7 +100,17 @@ export async function startCommand(
     cleanups.push(() => workerConnection.close());
     const workflowBundle = await loadWorkflowBundle(quiet(io.log));
     const receipts = await demoReceiptKey(config, io.log);
-    const store = new PgReceiptStore(pool, { signer: receipts.signer, checkpointEvery: 10 });
+    // Checkpoint notes after each checkpoint, as a worker with ACTIONGATE_CHECKPOINT_PUBLISH writes them.
+    const notePath = join(config.dataDir, 'checkpoint.note');
+    const publisher = new CheckpointPublisher({
+      pool,
+      signer: receipts.signer,
+      origin: config.logOrigin ?? DEFAULT_LOG_ORIGIN,
+      destination: parseCheckpointDestination(notePath),
+      log: (line) => io.log(line),
+    });
+    cleanups.push(() => publisher.close());
+    const store = new PgReceiptStore(pool, { signer: receipts.signer, checkpointEvery: 10, onCheckpoint: () => publisher.notify() });
     const slowQueue = `${config.taskQueue}-demo-slow-gate`;
     const workers: Worker[] = await Promise.all([
       createActionGateWorker({ connection: workerConnection, namespace: stack.namespace, taskQueue: config.taskQueue, workflowBundle, policies: source, store, connectors }),
@@ -142,18 +155,21 @@ export async function startCommand(
     } else {
       io.out(`Find this demo's workflows in your Temporal UI with: WorkflowId STARTS_WITH "${runId}"`);
     }
+    await publisher.idle();
+    const published = await readFile(notePath, 'utf8').catch(() => undefined);
     const log: string[] = [];
     for await (const line of exportReceiptLog(pool)) log.push(line);
-    const audit = verifyLog(log, receipts.keySet, nobleBackend);
+    const audit = verifyLog(log, receipts.keySet, nobleBackend, published === undefined ? {} : { trustedCheckpoint: published });
     io.out(
       `receipt log: ${audit.receipts.length} signed receipts, ${audit.checkpoints.length} checkpoint(s): ` +
-        (audit.ok ? 'chain and signatures verify with the public key only' : `${audit.problems.length} PROBLEM(S)`),
+        (audit.ok ? 'chain and signatures verify with the public key only' : `${audit.problems.length} PROBLEM(S)`) +
+        (published === undefined ? '' : `; it extends the checkpoint note of ${published.split('\n')[1]} receipts in ${notePath}`),
     );
     for (const problem of audit.problems) io.out(`  ${formatProblem(problem)}`);
     io.out(
       `  check it yourself, with DATABASE_URL=${redactUrl(stack.databaseUrl)}` +
         (config.databaseUrl ? ' (yours)' : ' (the embedded Postgres; its development password is in src/devstack/local-postgres.ts)') +
-        `:\n    npx actiongate receipts export | npx actiongate verify --keys ${receipts.keySetPath} -`,
+        `:\n    npx actiongate receipts export | npx actiongate verify --keys ${receipts.keySetPath}${published === undefined ? '' : ` --checkpoint ${notePath}`} -`,
     );
     if (mismatches.length > 0) io.out(`UNEXPECTED: ${mismatches.map((r) => `#${r.step} ${r.outcome} (expected ${r.expected})`).join('; ')}`);
 
