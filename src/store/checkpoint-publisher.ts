@@ -25,6 +25,12 @@ export interface CheckpointPublisherOptions {
   metrics?: { checkpointPublished(size: number, treeSize: number): void; checkpointPublishFailed(): void };
   faultPoints?: FaultPoints;
   fetch?: typeof fetch;
+  /**
+   * At least this long from the start of one round to the start of the next (default 1 s): checkpoints
+   * that land meanwhile are published together, as the latest of them (each note covers all before
+   * it). 0 publishes every checkpoint the moment the previous round ends.
+   */
+  minIntervalMs?: number;
   /** First wait before a failed round is tried again, doubled up to `maxRetryMs` (default 1 s and 60 s). */
   retryMs?: number;
   maxRetryMs?: number;
@@ -41,8 +47,10 @@ export interface CheckpointPublisherOptions {
  * so the publishers of several workers take turns and never publish an older size after a newer
  * one; the note is written before it is recorded, so a crash in between publishes it again (the
  * same bytes: Ed25519 signatures are deterministic), never skips it. Rounds never overlap in one
- * process; notices during a round coalesce into one more round. A failed round is retried with
- * backoff and does not hold up appends.
+ * process; notices during a round coalesce into one more round, at most one a `minIntervalMs`, so
+ * under load the destination gets the latest checkpoint about once a second rather than one note
+ * per checkpoint. A failed round is retried with backoff and does not hold up appends. {@link close}
+ * still runs a round that is owed, so the latest checkpoint is out when a worker stops.
  *
  * @example
  * const publisher = new CheckpointPublisher({ pool, signer, origin: 'acme.example/actiongate', destination: parseCheckpointDestination('/srv/checkpoint.note') });
@@ -52,6 +60,8 @@ export class CheckpointPublisher {
   private running: Promise<void> | undefined;
   private again = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private pauseTimer: NodeJS.Timeout | undefined;
+  private endPause: (() => void) | undefined;
   private retryMs: number;
   private closed = false;
   readonly name: string;
@@ -75,10 +85,12 @@ export class CheckpointPublisher {
     });
   }
 
-  /** Waits for the round in progress (and the one it owes), then stops retrying. */
+  /** Takes no more notices and stops retrying; the round in progress, and one it owes, run now. */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.pauseTimer);
+    this.endPause?.();
     await this.running;
   }
 
@@ -91,6 +103,7 @@ export class CheckpointPublisher {
     do {
       this.again = false;
       clearTimeout(this.retryTimer);
+      const started = performance.now();
       try {
         await this.publishOnce();
         this.retryMs = this.options.retryMs ?? 1_000;
@@ -108,7 +121,18 @@ export class CheckpointPublisher {
         this.again = false; // the retry covers what came meanwhile
         return;
       }
-    } while (this.again && !this.closed);
+      if (this.again && !this.closed) await this.pause(started + (this.options.minIntervalMs ?? 1_000) - performance.now());
+    } while (this.again);
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.endPause = () => resolve();
+      this.pauseTimer = setTimeout(resolve, ms);
+    }).finally(() => {
+      this.endPause = undefined;
+    });
   }
 
   /**

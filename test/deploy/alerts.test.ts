@@ -27,6 +27,9 @@ const CONTRACT: Record<string, 'counter' | 'gauge' | 'histogram'> = {
   actiongate_policy_bundle_loaded_timestamp_seconds: 'gauge',
   actiongate_operator_events_total: 'counter',
   actiongate_break_glass_used_total: 'counter',
+  actiongate_checkpoint_published_size: 'gauge',
+  actiongate_receipt_tree_size: 'gauge',
+  actiongate_checkpoint_publish_failures_total: 'counter',
 };
 /** Label values of the contract that the rules may select on. */
 const LABEL_VALUES: Record<string, string[]> = {
@@ -41,7 +44,7 @@ const LABEL_VALUES: Record<string, string[]> = {
 /** Series Prometheus itself makes. */
 const PROMETHEUS_SERIES = ['up', 'ALERTS'];
 /** Alerts about a worker or the receipt store as a whole: they have no surface label to name. */
-const NOT_PER_SURFACE = ['ActionGateWorkerDown', 'ActionGateWorkersAbsent', 'ActionGatePolicyBundleMissing', 'ActionGateReceiptStoreFailing'];
+const NOT_PER_SURFACE = ['ActionGateWorkerDown', 'ActionGateWorkersAbsent', 'ActionGatePolicyBundleMissing', 'ActionGateReceiptStoreFailing', 'ActionGateCheckpointPublishFailing'];
 const DASHBOARD_ROWS = ['Gate health', 'Policy evaluation', 'Outcome mix per surface'];
 
 const PROMETHEUS_DIR = join(REPO_ROOT, 'deploy', 'prometheus');

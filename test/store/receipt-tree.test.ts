@@ -250,6 +250,28 @@ describe('publishing checkpoints', () => {
     }
   });
 
+  it('coalesces checkpoints that land within minIntervalMs into one note of the latest, and publishes an owed one at close', async () => {
+    const db = await ownDatabase();
+    const dir = await tempDir('publish-coalesce');
+    const path = join(dir, 'checkpoint.note');
+    const sizes: number[] = [];
+    const publisher = new CheckpointPublisher({
+      pool: db.pool,
+      signer,
+      origin: ORIGIN,
+      destination: parseCheckpointDestination(path),
+      minIntervalMs: 60_000,
+      metrics: { checkpointPublished: (size) => void sizes.push(size), checkpointPublishFailed: () => undefined },
+    });
+    const store = new PgReceiptStore(db.pool, { signer, checkpointEvery: 5, onCheckpoint: () => publisher.notify() });
+    await appendReceipts(store, 200, 4); // 40 checkpoints, in well under a minute
+    await publisher.close(); // ends the minute's wait: the owed round runs now
+    const published = sizes.filter((size, i) => size !== sizes[i - 1]);
+    expect(published.length).toBeLessThanOrEqual(3); // the first checkpoint's round, perhaps one started before the rest landed, and the owed one
+    expect(published.at(-1)).toBe(200);
+    expect(parseCheckpoint(splitNote(await readFile(path, 'utf8')).text).size).toBe(200);
+  });
+
   it('SIGKILLed before the note is written: nothing is recorded, and the next round publishes it', async () => {
     const db = await ownDatabase();
     await appendReceipts(new PgReceiptStore(db.pool, { signer, checkpointEvery: 10 }), 35, 1);
