@@ -28,6 +28,21 @@ Options:
 
 ${environmentHelp(['database', 'ACTIONGATE_RECEIPT_KEY', 'ACTIONGATE_LOG_ORIGIN'])}`;
 
+/**
+ * Progress of a long tree integration (a log that predates the stored tree): a line on standard
+ * error every 2 s, none for one that ends sooner.
+ */
+export function integrationProgress(io: CommandIo): (size: number, logSize: number) => void {
+  const started = performance.now();
+  let last = started;
+  return (size, logSize) => {
+    const now = performance.now();
+    if (now - last < 2_000) return;
+    last = now;
+    io.log(`integrating the receipt log's Merkle tree: ${size} of ${logSize} receipts (${Math.round(size / ((now - started) / 1_000))}/s)`);
+  };
+}
+
 /** \`actiongate checkpoint\`. */
 export async function checkpointCommand(config: ActionGateConfig, args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseCommandArgs('checkpoint', args, { origin: { type: 'string' }, out: { type: 'string' } });
@@ -42,7 +57,7 @@ export async function checkpointCommand(config: ActionGateConfig, args: string[]
   const pool = await connectDatabase(config);
   let note: string;
   try {
-    const size = await integrateReceiptTree(pool);
+    const size = await integrateReceiptTree(pool, { onProgress: integrationProgress(io) });
     if (size === 0) throw new CliError('FAILED', 'checkpoint: the signed receipt log is empty; a checkpoint covers at least one receipt');
     const rootHash = await receiptTreeRoot(pool, size);
     try {

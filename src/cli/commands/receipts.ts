@@ -6,7 +6,7 @@ import { checkpointNote } from '../../receipt/verify/trusted-checkpoint.js';
 import type { InclusionBundle } from '../../receipt/verify/inclusion-bundle.js';
 import type { ConsistencyBundle } from '../../receipt/verify/consistency-bundle.js';
 import { integrateReceiptTree, receiptConsistencyProof, receiptInclusionProof, receiptTreeRoot } from '../../store/receipt-tree.js';
-import { DEFAULT_LOG_ORIGIN } from './checkpoint.js';
+import { DEFAULT_LOG_ORIGIN, integrationProgress } from './checkpoint.js';
 import { exportReceiptLog } from '../../store/receipt-export.js';
 import { findUnsettledActions, type UnsettledAction } from '../../store/unsettled-actions.js';
 import { CliError } from '../cli-error.js';
@@ -110,11 +110,11 @@ export async function receiptsCommand(config: ActionGateConfig, args: string[], 
       return 0;
     }
     if (sub === 'prove') {
-      io.out(JSON.stringify(await proveReceipts(pool, rest[0] as string, logSigner(values.origin ?? config.logOrigin, config.receiptSigningKey as string))));
+      io.out(JSON.stringify(await proveReceipts(pool, rest[0] as string, logSigner(values.origin ?? config.logOrigin, config.receiptSigningKey as string), io)));
       return 0;
     }
     if (sub === 'consistency') {
-      io.out(JSON.stringify(await consistencyBetween(pool, sizes[0] as number, sizes[1], logSigner(values.origin ?? config.logOrigin, config.receiptSigningKey as string))));
+      io.out(JSON.stringify(await consistencyBetween(pool, sizes[0] as number, sizes[1], logSigner(values.origin ?? config.logOrigin, config.receiptSigningKey as string), io)));
       return 0;
     }
     if (sub === 'unsettled') {
@@ -152,8 +152,8 @@ function logSigner(origin: string | undefined, keyFile: string): (size: number, 
 }
 
 /** The receipts of a key with their inclusion proofs to a checkpoint of the log as it stands (the stored tree brought up to its head), signed now. */
-async function proveReceipts(pool: pg.Pool, key: string, signCheckpoint: (size: number, rootHash: Uint8Array) => Promise<string>): Promise<InclusionBundle> {
-  const size = await integrateReceiptTree(pool);
+async function proveReceipts(pool: pg.Pool, key: string, signCheckpoint: (size: number, rootHash: Uint8Array) => Promise<string>, io: CommandIo): Promise<InclusionBundle> {
+  const size = await integrateReceiptTree(pool, { onProgress: integrationProgress(io) });
   const { rows } = await pool.query<{ log_seq: string; envelope_canonical: string }>(
     'SELECT log_seq, envelope_canonical FROM receipts WHERE idempotency_key = $1 AND log_seq IS NOT NULL AND log_seq <= $2 ORDER BY log_seq',
     [key, size],
@@ -173,8 +173,9 @@ async function consistencyBetween(
   oldSize: number,
   newSizeArg: number | undefined,
   signCheckpoint: (size: number, rootHash: Uint8Array) => Promise<string>,
+  io: CommandIo,
 ): Promise<ConsistencyBundle> {
-  const size = await integrateReceiptTree(pool);
+  const size = await integrateReceiptTree(pool, { onProgress: integrationProgress(io) });
   const newSize = newSizeArg ?? size;
   if (oldSize < 1 || oldSize > newSize || newSize > size) {
     throw new CliError('USAGE', `receipts consistency: sizes must satisfy 1 ≤ OLD_SIZE (${oldSize}) ≤ NEW_SIZE (${newSize}) ≤ the log's ${size} receipts`);
