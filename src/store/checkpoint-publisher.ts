@@ -146,13 +146,19 @@ export class CheckpointPublisher {
       try {
         await client.query('BEGIN');
         await client.query('INSERT INTO receipt_checkpoint_publications (destination, size) VALUES ($1, 0) ON CONFLICT DO NOTHING', [this.name]);
-        const { rows } = await client.query<{ published: string; latest: string | null }>(
-          `SELECT p.size AS published, (SELECT max(size) FROM receipt_checkpoints WHERE size <= $2) AS latest
+        const { rows } = await client.query<{ published: string; latest: string | null; logCheckpoint: string | null }>(
+          `SELECT p.size AS published, (SELECT max(size) FROM receipt_checkpoints WHERE size <= $2) AS latest,
+                  (SELECT max(size) FROM receipt_checkpoints) AS "logCheckpoint"
              FROM receipt_checkpoint_publications p WHERE p.destination = $1 FOR UPDATE`,
           [this.name, treeSize],
         );
         const published = Number(rows[0]?.published ?? 0);
         const latest = rows[0]?.latest === null || rows[0]?.latest === undefined ? 0 : Number(rows[0].latest);
+        const logCheckpoint = Number(rows[0]?.logCheckpoint ?? 0);
+        if (published > logCheckpoint) {
+          // Only a hand in the database makes this: a publisher never records past the log. Loud, not "already published".
+          throw new Error(`receipt_checkpoint_publications says ${this.name} holds a ${published}-receipt checkpoint, but the log's latest checkpoint is ${logCheckpoint}`);
+        }
         if (latest === 0 || latest <= published) {
           await client.query('COMMIT');
           return { published: false, size: published, why: latest === 0 ? 'no checkpoint yet' : 'already published' };

@@ -169,6 +169,19 @@ describe('the stored Merkle tree', () => {
     expect(await nodeCount(gap.pool)).toBe(0);
   });
 
+  it('a head moved past its nodes, or a node written ahead of the integrator (a hand in the database), stops integration with an error', async () => {
+    const ahead = await ownDatabase();
+    await appendReceipts(new PgReceiptStore(ahead.pool, { signer }), 10, 1);
+    await ahead.pool.query("INSERT INTO receipt_tree_nodes (level, idx, hash) VALUES (0, 3, sha256('x'))");
+    await expect(integrateReceiptTree(ahead.pool)).rejects.toThrow(/duplicate key/);
+    expect(await receiptTreeSize(ahead.pool)).toBe(0);
+    const moved = await ownDatabase();
+    await appendReceipts(new PgReceiptStore(moved.pool, { signer }), 10, 1);
+    await moved.pool.query('UPDATE receipt_tree_head SET size = 5');
+    await expect(integrateReceiptTree(moved.pool)).rejects.toThrow('the stored Merkle tree has no node 2/0: receipt_tree_nodes is incomplete');
+    await expect(receiptTreeRoot(moved.pool, 5)).rejects.toThrow(/has no node/);
+  });
+
   it('SIGKILLed before a batch COMMIT: nothing of the batch is stored, and the next run integrates it', async () => {
     const crash = await ownDatabase();
     await appendReceipts(new PgReceiptStore(crash.pool, { signer }), 300);
@@ -270,6 +283,16 @@ describe('publishing checkpoints', () => {
     expect(published.length).toBeLessThanOrEqual(3); // the first checkpoint's round, perhaps one started before the rest landed, and the owed one
     expect(published.at(-1)).toBe(200);
     expect(parseCheckpoint(splitNote(await readFile(path, 'utf8')).text).size).toBe(200);
+  });
+
+  it('a publication record past the log (a hand in the database) fails the round loudly instead of reading as published', async () => {
+    const db = await ownDatabase();
+    await appendReceipts(new PgReceiptStore(db.pool, { signer, checkpointEvery: 10 }), 25, 1);
+    const path = join(await tempDir('publish-forged'), 'checkpoint.note');
+    await db.pool.query('INSERT INTO receipt_checkpoint_publications (destination, size) VALUES ($1, 1000000)', [path]);
+    const publisher = new CheckpointPublisher({ pool: db.pool, signer, origin: ORIGIN, destination: parseCheckpointDestination(path) });
+    await expect(publisher.publishOnce()).rejects.toThrow(`receipt_checkpoint_publications says ${path} holds a 1000000-receipt checkpoint, but the log's latest checkpoint is 20`);
+    await expect(stat(path)).rejects.toThrow(/ENOENT/);
   });
 
   it('SIGKILLed before the note is written: nothing is recorded, and the next round publishes it', async () => {
