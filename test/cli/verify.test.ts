@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SUPERSEDED_ERROR_CODE } from '../../src/receipt/receipt-body.js';
 import { OUTCOME_BODY, PERMIT_BODY, testKey1Signer, TRUST_KEY_1_RECEIPTS } from '../fixtures/receipts/golden-receipts.js';
-import { exportLines, signChain } from '../receipt/chain-builder.js';
+import { decisionBodies, exportLines, signChain } from '../receipt/chain-builder.js';
 import { receiptCheckpointNote } from '../../src/receipt/verify/index.js';
+import { generatePrivateKeyFile, writePrivateKeyFile } from '../../src/keys/private-key-file.js';
+import { decodeBase64url } from '../../src/keys/base64url.js';
+import { consistencyProof, inclusionProof } from '../../src/receipt/merkle/index.js';
+import { encodeBase64, formatVerifierKey, parseVerifierKey, signatureLine, splitNote } from '../../src/receipt/note/index.js';
+import { canonicalJson } from '../../src/request/canonical-json.js';
+import { checkpointNote, receiptLeafHash, rootFromReceipts } from '../receipt/verify/inclusion-support.js';
 import { runCli } from '../support/run-cli.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -149,5 +155,210 @@ describe('when a checkpoint held elsewhere is given (--checkpoint)', () => {
     const ran = await runCli(['verify', '--keys', keys, '--checkpoint', join(dir, 'missing.note'), join(FIXTURES, 'log.jsonl')]);
     expect(ran.code).toBe(2);
     expect(ran.stderr).toContain('missing.note');
+  });
+});
+
+/** The note with one bit of its last signature line's signature (after the key hash) flipped: `at` counts from the end. */
+function flipLastSignature(note: string, at = 10): string {
+  const { signatures } = splitNote(note);
+  const last = signatures.at(-1)!;
+  const bytes = last.signature.slice();
+  bytes[bytes.length - at] = (bytes[bytes.length - at] as number) ^ 0x01;
+  return note.replace(`${last.line}\n`, signatureLine(last.name, last.keyHash, bytes));
+}
+
+describe('checkpoint notes, proofs and consistency bundles with both back ends', () => {
+  const signer = testKey1Signer();
+  const ORIGIN = 'acme.example/actiongate';
+  const receipts = signChain(decisionBodies(12, '2026-12-02T10:00:00.000Z'), () => signer);
+  const leaves = receipts.map(receiptLeafHash);
+  const noteAt = (n: number) => checkpointNote({ origin: ORIGIN, size: n, rootHash: rootFromReceipts(receipts.slice(0, n)) }, signer);
+  const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+  /** The log's signature with S replaced by S + L: the group equation still holds, RFC 8032 refuses it. */
+  function malleated(note: string): string {
+    const { signatures } = splitNote(note);
+    const line = signatures[0]!;
+    const sig = line.signature.slice();
+    let s = 0n;
+    for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(sig[i] as number);
+    let bigger = s + L;
+    for (let i = 32; i < 64; i++) {
+      sig[i] = Number(bigger & 0xffn);
+      bigger >>= 8n;
+    }
+    return note.replace(`${line.line}\n`, signatureLine(line.name, line.keyHash, sig));
+  }
+
+  it.each([
+    ['one bit of the log\'s signature flipped', (note: string) => flipLastSignature(note)],
+    ['the log\'s signature malleated (S + L)', malleated],
+  ])('refuses a checkpoint with %s, with the same answer from --backend node and --backend noble (exit 1)', async (_, spoil) => {
+    const exportPath = await exportFile(exportLines(receipts, signer));
+    const bad = join(dir, `bad-${Math.random().toString(36).slice(2)}.note`);
+    await writeFile(bad, spoil(noteAt(9)));
+    const proof = join(dir, `proof-${Math.random().toString(36).slice(2)}.json`);
+    await writeFile(proof, JSON.stringify({ checkpoint: spoil(noteAt(9)), receipts: [{ line: canonicalJson(receipts[3]), index: 3, proof: inclusionProof(3, 9, leaves.slice(0, 9)).map(encodeBase64) }] }));
+    const consistency = join(dir, `consistency-${Math.random().toString(36).slice(2)}.json`);
+    await writeFile(consistency, JSON.stringify({ checkpoint: spoil(noteAt(12)), oldSize: 9, proof: consistencyProof(9, 12, leaves).map(encodeBase64) }));
+    const good = join(dir, `good-${Math.random().toString(36).slice(2)}.note`);
+    await writeFile(good, noteAt(9));
+    for (const args of [['--checkpoint', bad, exportPath], ['--proof', proof], ['--consistency', consistency, '--checkpoint', good]]) {
+      const [node, noble] = await Promise.all(['node', 'noble'].map((backend) => runCli(['verify', '--keys', keys, '--backend', backend, ...args])));
+      expect(node!.code, args[0]).toBe(1);
+      expect(node!.stdout).toContain('TRUSTED_CHECKPOINT_INVALID');
+      expect(noble!.stdout).toBe(node!.stdout);
+      expect(noble!.code).toBe(node!.code);
+    }
+    // The unspoiled ones pass with both.
+    for (const backend of ['node', 'noble']) expect((await runCli(['verify', '--keys', keys, '--backend', backend, '--checkpoint', good, exportPath])).code).toBe(0);
+  });
+});
+
+describe('when witnesses are required (--witness)', () => {
+  const signer = testKey1Signer();
+  const ORIGIN = 'acme.example/actiongate';
+  const receipts = signChain(decisionBodies(12, '2026-12-03T10:00:00.000Z'), () => signer);
+  const leaves = receipts.map(receiptLeafHash);
+  const noteAt = (n: number) => checkpointNote({ origin: ORIGIN, size: n, rootHash: rootFromReceipts(receipts.slice(0, n)) }, signer);
+  const files: Record<string, string> = {};
+  let vkey1: string;
+  let vkey2: string;
+  const verify = (...args: string[]) => runCli(['verify', '--keys', keys, ...args]);
+
+  beforeAll(async () => {
+    const at = (name: string) => (files[name] = join(dir, `witness-${name}`));
+    await writePrivateKeyFile(at('w1.key'), generatePrivateKeyFile());
+    await writePrivateKeyFile(at('w2.key'), generatePrivateKeyFile());
+    vkey1 = (await runCli(['witness', '--key', files['w1.key']!, '--vkey'])).stdout.trim();
+    vkey2 = (await runCli(['witness', '--key', files['w2.key']!, '--name', 'second-witness', '--vkey'])).stdout.trim();
+    await writeFile(at('w1.vkey'), `${vkey1}\n`);
+    await writeFile(at('w2.vkey'), `${vkey2}\n`);
+    await writeFile(at('plain.note'), noteAt(9));
+    await writeFile(at('export.jsonl'), `${exportLines(receipts, signer).join('\n')}\n`);
+    // The witness starts from the 9-receipt checkpoint: what it prints is that note co-signed.
+    const init = await runCli(['witness', '--key', files['w1.key']!, '--log-keys', keys, '--state', at('w1.state'), '--init', files['plain.note']!]);
+    expect(init.stderr).toBe('');
+    expect(init.code).toBe(0);
+    await writeFile(at('cosigned.note'), `${init.stdout.trim()}\n`);
+    // Then it co-signs the 12-receipt one, given the proof that it extends the 9 it holds.
+    await writeFile(at('grown.json'), JSON.stringify({ checkpoint: noteAt(12), oldSize: 9, proof: consistencyProof(9, 12, leaves).map(encodeBase64) }));
+    const grown = await runCli(['witness', '--key', files['w1.key']!, '--log-keys', keys, '--state', files['w1.state']!, files['grown.json']!]);
+    expect(grown.code).toBe(0);
+    await writeFile(at('consistency-cosigned.json'), JSON.stringify({ checkpoint: `${grown.stdout.trim()}\n`, oldSize: 9, proof: consistencyProof(9, 12, leaves).map(encodeBase64) }));
+    const proof = { receipts: [{ line: canonicalJson(receipts[3]), index: 3, proof: inclusionProof(3, 9, leaves.slice(0, 9)).map(encodeBase64) }] };
+    await writeFile(at('proof-cosigned.json'), JSON.stringify({ checkpoint: `${init.stdout.trim()}\n`, ...proof }));
+    await writeFile(at('proof-plain.json'), JSON.stringify({ checkpoint: noteAt(9), ...proof }));
+  });
+
+  it.each(['node', 'noble'])('passes an export against the checkpoint the witness co-signed (--backend %s), exit 0', async (backend) => {
+    const ran = await verify('--backend', backend, '--checkpoint', files['cosigned.note']!, '--witness', files['w1.vkey']!, files['export.jsonl']!);
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain('the trusted checkpoint is co-signed by at least 1 of the 1 witness(es)');
+  });
+
+  it.each(['node', 'noble'])('refuses the same checkpoint without the cosignature (--backend %s): WITNESS_COSIGNATURE_MISSING, exit 1', async (backend) => {
+    expect((await verify('--backend', backend, '--checkpoint', files['plain.note']!, files['export.jsonl']!)).code).toBe(0);
+    const ran = await verify('--backend', backend, '--checkpoint', files['plain.note']!, '--witness', files['w1.vkey']!, files['export.jsonl']!);
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).toContain('WITNESS_COSIGNATURE_MISSING');
+    expect(ran.stdout).toContain(`${vkey1.split('+').slice(0, 2).join('+')} (no cosignature)`);
+    expect(ran.stdout).toContain('1 required');
+  });
+
+  it('refuses a cosignature with one bit flipped (an invalid line counts as missing), with both back ends alike', async () => {
+    const spoiled = join(dir, 'witness-spoiled.note');
+    await writeFile(spoiled, flipLastSignature(await readFile(files['cosigned.note']!, 'utf8')));
+    const [node, noble] = await Promise.all(['node', 'noble'].map((backend) => verify('--backend', backend, '--checkpoint', spoiled, '--witness', files['w1.vkey']!, files['export.jsonl']!)));
+    expect(node!.code).toBe(1);
+    expect(node!.stdout).toContain('WITNESS_COSIGNATURE_MISSING');
+    expect(node!.stdout).toContain('(invalid cosignature)');
+    expect(noble!.stdout).toBe(node!.stdout);
+  });
+
+  it('requires every witness given unless --witness-quorum says fewer', async () => {
+    const both = ['--checkpoint', files['cosigned.note']!, '--witness', files['w1.vkey']!, '--witness', files['w2.vkey']!, files['export.jsonl']!];
+    const all = await verify(...both);
+    expect(all.code).toBe(1);
+    expect(all.stdout).toContain('from 1 of the 2 given witness(es), 2 required');
+    expect(all.stdout).toContain('second-witness+');
+    expect((await verify('--witness-quorum', '1', ...both)).code).toBe(0);
+  });
+
+  it('requires the cosignature on the --proof bundle\'s checkpoint', async () => {
+    const ok = await verify('--proof', files['proof-cosigned.json']!, '--witness', files['w1.vkey']!);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('1 receipt(s) proved');
+    expect((await verify('--proof', files['proof-plain.json']!)).code).toBe(0);
+    const bare = await verify('--proof', files['proof-plain.json']!, '--witness', files['w1.vkey']!);
+    expect(bare.code).toBe(1);
+    expect(bare.stdout).toContain('WITNESS_COSIGNATURE_MISSING');
+  });
+
+  it('requires the cosignature on the newer checkpoint of a --consistency bundle, not the older one held', async () => {
+    const ok = await verify('--consistency', files['consistency-cosigned.json']!, '--checkpoint', files['plain.note']!, '--witness', files['w1.vkey']!);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('extends the 9-receipt checkpoint');
+    const plainBundle = join(dir, 'witness-consistency-plain.json');
+    await writeFile(plainBundle, JSON.stringify({ checkpoint: noteAt(12), oldSize: 9, proof: consistencyProof(9, 12, leaves).map(encodeBase64) }));
+    // The older checkpoint co-signed is not enough: the newer one is what the bundle asks to be trusted.
+    const bare = await verify('--consistency', plainBundle, '--checkpoint', files['cosigned.note']!, '--witness', files['w1.vkey']!);
+    expect(bare.code).toBe(1);
+    expect(bare.stdout).toContain('the newer checkpoint: the checkpoint (acme.example/actiongate, size 12)');
+    expect(bare.stdout).toContain('WITNESS_COSIGNATURE_MISSING');
+  });
+
+  describe('refuses, exit 2 naming the option or the file', () => {
+    it('--witness-quorum without --witness, or out of range', async () => {
+      const alone = await verify('--checkpoint', files['cosigned.note']!, '--witness-quorum', '1', files['export.jsonl']!);
+      expect(alone.code).toBe(2);
+      expect(alone.stderr).toContain('--witness-quorum');
+      for (const quorum of ['0', '2', '1.5', 'one', '-1']) {
+        const ran = await verify('--checkpoint', files['cosigned.note']!, '--witness', files['w1.vkey']!, `--witness-quorum=${quorum}`, files['export.jsonl']!);
+        expect(ran.code, quorum).toBe(2);
+        expect(ran.stderr).toContain('--witness-quorum must be an integer from 1 to 1');
+      }
+    });
+
+    it('a witness key file that cannot be read, holds no verifier key, or a key of another type than 0x04', async () => {
+      const missing = join(dir, 'no-such-witness.vkey');
+      const garbage = join(dir, 'witness-garbage.vkey');
+      await writeFile(garbage, 'not a key\n');
+      const noteKey = join(dir, 'witness-type01.vkey'); // the log's own note key (type 0x01)
+      await writeFile(noteKey, `${formatVerifierKey(ORIGIN, decodeBase64url(signer.publicKey, 32) as Uint8Array)}\n`);
+      const twoLines = join(dir, 'witness-two-lines.vkey');
+      await writeFile(twoLines, `${vkey1}\n${vkey2}\n`);
+      for (const [file, says] of [
+        [missing, 'cannot be read'],
+        [garbage, 'is not a witness verifier key'],
+        [noteKey, 'type 0x04'],
+        [twoLines, 'exactly one line'],
+      ] as const) {
+        const ran = await verify('--checkpoint', files['cosigned.note']!, '--witness', files['w1.vkey']!, '--witness', file, files['export.jsonl']!);
+        expect(ran.code, file).toBe(2);
+        expect(ran.stderr).toContain(`--witness ${file}`);
+        expect(ran.stderr).toContain(says);
+      }
+    });
+
+    it('--witness with nothing to check it on, and the same witness twice', async () => {
+      const nothing = await verify('--witness', files['w1.vkey']!, files['export.jsonl']!);
+      expect(nothing.code).toBe(2);
+      expect(nothing.stderr).toContain('--witness needs a checkpoint');
+      const copy = join(dir, 'witness-copy.vkey');
+      await writeFile(copy, vkey1);
+      const twice = await verify('--checkpoint', files['cosigned.note']!, '--witness', files['w1.vkey']!, '--witness', copy, files['export.jsonl']!);
+      expect(twice.code).toBe(2);
+      expect(twice.stderr).toContain('the same witness');
+    });
+  });
+
+  it('reads the key file as `witness --vkey` wrote it, with or without its newline', async () => {
+    expect(parseVerifierKey(vkey1).type).toBe(0x04);
+    const bare = join(dir, 'witness-bare.vkey');
+    await writeFile(bare, vkey1);
+    expect((await verify('--checkpoint', files['cosigned.note']!, '--witness', bare, files['export.jsonl']!)).code).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { loadKeySet } from '../../keys/key-set-schema.js';
-import { defaultBackend, formatNote, formatProblem, nobleBackend, requirePermit, verifyReceipt } from '../../receipt/verify/index.js';
+import { cosignatureVerifier, type VerifierKey } from '../../receipt/note/index.js';
+import { defaultBackend, formatNote, formatProblem, nobleBackend, requirePermit, verifyReceipt, type WitnessPolicy } from '../../receipt/verify/index.js';
 import { PARALLEL_MIN_LINES, verifyLogParallel } from '../../receipt/verify/parallel-verify.js';
 import { verifyInclusionBundle } from '../../receipt/verify/inclusion-bundle.js';
 import { verifyConsistencyBundle } from '../../receipt/verify/consistency-bundle.js';
@@ -11,9 +12,10 @@ import type { CommandIo } from '../command-io.js';
 import type { ActionGateConfig } from '../config.js';
 import { parseCommandArgs } from '../parse-command-args.js';
 
-export const VERIFY_HELP = `Usage: actiongate verify --keys KEYSET [--require-permit KEY ...] [--backend node|noble] [--threads N] [--checkpoint NOTE] [FILE|-]
-       actiongate verify --keys KEYSET --proof FILE [--backend node|noble]
-       actiongate verify --keys KEYSET --consistency FILE --checkpoint OLD_NOTE
+export const VERIFY_HELP = `Usage: actiongate verify --keys KEYSET [--require-permit KEY ...] [--backend node|noble] [--threads N] [--checkpoint NOTE [WITNESSES]] [FILE|-]
+       actiongate verify --keys KEYSET --proof FILE [--backend node|noble] [WITNESSES]
+       actiongate verify --keys KEYSET --consistency FILE --checkpoint OLD_NOTE [--backend node|noble] [WITNESSES]
+       WITNESSES: --witness VKEY_FILE [--witness VKEY_FILE ...] [--witness-quorum N]
 
 Checks signed receipts with public keys only (no database, no Temporal, no policies): one
 receipt (a single JSON object) or an export (JSONL: receipts and checkpoints, one per line).
@@ -36,7 +38,9 @@ Options:
                          DENY or SILENCE is not an authorization), and that no outcome receipt marks
                          superseded (DECISION_SUPERSEDED: the agent had been refused before the
                          PERMIT was recorded; answer SUPERSEDED); repeatable
-  --backend node|noble   Ed25519 implementation (default: Node's crypto when present, else noble)
+  --backend node|noble   Ed25519 implementation for every signature checked: receipts, checkpoint
+                         notes and witness cosignatures (default: Node's crypto when present, else
+                         noble; both are strict RFC 8032 and give the same answers)
   --checkpoint NOTE      a checkpoint held outside the database (a C2SP checkpoint note over the
                          receipts' Merkle tree, signed by a receipt key under its origin): the
                          export must be at least as long and its receipts 1..size must hash to
@@ -52,7 +56,15 @@ Options:
   --threads N            check the signatures of an export of ${PARALLEL_MIN_LINES} lines or more on N worker
                          threads (default: the cores available, at most 8; 1: on this thread only).
                          The answer is the same either way: any signature that does not verify, and
-                         the whole export is checked again on one thread`;
+                         the whole export is checked again on one thread
+  --witness VKEY_FILE    require the checkpoint to be co-signed by this witness: a file holding one
+                         C2SP verifier key of type 0x04 (tlog-cosignature/v1), as \`actiongate witness
+                         --vkey\` prints it; repeatable. The checkpoint checked is --checkpoint NOTE
+                         (with an export), the --proof bundle's, or the newer one of a --consistency
+                         bundle; it must carry a valid cosignature over itself by each witness (or
+                         --witness-quorum of them), else WITNESS_COSIGNATURE_MISSING. A cosignature
+                         line by a witness that does not verify counts as missing
+  --witness-quorum N     how many of the --witness keys must have co-signed (default: all of them)`;
 
 /** \`actiongate verify\`: the independent check an auditor runs on an export. */
 export async function verifyCommand(_config: ActionGateConfig, args: string[], io: CommandIo & { stdin: NodeJS.ReadableStream }): Promise<number> {
@@ -64,6 +76,8 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
     checkpoint: { type: 'string' },
     proof: { type: 'string' },
     consistency: { type: 'string' },
+    witness: { type: 'string', multiple: true },
+    'witness-quorum': { type: 'string' },
   });
   if (values.help) {
     io.out(VERIFY_HELP);
@@ -81,19 +95,25 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
   if (values.proof !== undefined && (positionals.length > 0 || values.checkpoint !== undefined || values['require-permit'] !== undefined)) {
     throw new CliError('USAGE', 'verify --proof FILE checks that file alone: no export FILE, --checkpoint or --require-permit with it');
   }
+  if (values['witness-quorum'] !== undefined && values.witness === undefined) {
+    throw new CliError('USAGE', 'verify: --witness-quorum N needs --witness VKEY_FILE (the witnesses to count)');
+  }
+  if (values.witness !== undefined && values.checkpoint === undefined && values.proof === undefined && values.consistency === undefined) {
+    throw new CliError('USAGE', 'verify: --witness needs a checkpoint to require cosignatures on: --checkpoint NOTE, --proof FILE or --consistency FILE');
+  }
+  const witnesses = values.witness === undefined ? undefined : await readWitnessPolicy(values.witness, values['witness-quorum']);
   const keys = await loadKeySet(values.keys);
+  const backend = values.backend === 'noble' ? nobleBackend : await defaultBackend();
   if (values.consistency !== undefined) {
     if (values.checkpoint === undefined || positionals.length > 0 || values.proof !== undefined) {
       throw new CliError('USAGE', 'verify --consistency FILE needs --checkpoint OLD_NOTE (the checkpoint held from before), and nothing else to check');
     }
-    return verifyConsistencyFile(values.consistency, await readCheckpointNote(values.checkpoint), keys, io);
+    return verifyConsistencyFile(values.consistency, await readCheckpointNote(values.checkpoint), keys, backend, witnesses, io);
   }
   if (values.proof !== undefined) {
-    const proofBackend = values.backend === 'noble' ? nobleBackend : await defaultBackend();
-    return verifyProofFile(values.proof, keys, proofBackend, io);
+    return verifyProofFile(values.proof, keys, backend, witnesses, io);
   }
   const trustedCheckpoint = values.checkpoint === undefined ? undefined : await readCheckpointNote(values.checkpoint);
-  const backend = values.backend === 'noble' ? nobleBackend : await defaultBackend();
   const text = await readInput(positionals[0], io.stdin);
   const lines = text.split('\n').filter((line) => line.trim() !== '');
   if (lines.length === 0) throw new CliError('INVALID_INPUT', 'verify: the input is empty');
@@ -112,12 +132,13 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
     const result = await verifyLogParallel(lines, keys, backend.name === nobleBackend.name ? 'noble' : 'node', {
       ...(threads === undefined ? {} : { threads }),
       ...(trustedCheckpoint === undefined ? {} : { trustedCheckpoint }),
+      ...(witnesses === undefined ? {} : { witnesses }),
     });
     for (const problem of result.problems) io.out(formatProblem(problem));
     for (const note of result.notes) io.out(formatNote(note));
     io.out(
       `${result.receipts.length} receipts, ${result.checkpoints.length} checkpoints: ` +
-        (result.ok ? `the log verifies with ${backend.name}` : `${result.problems.length} problem(s)`) +
+        (result.ok ? `the log verifies with ${backend.name}${witnessedText(witnesses, 'the trusted checkpoint')}` : `${result.problems.length} problem(s)`) +
         (result.notes.length > 0 ? `; ${result.notes.length} note(s)` : ''),
     );
     ok = result.ok;
@@ -130,35 +151,96 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
   return ok ? 0 : 1;
 }
 
-async function verifyProofFile(path: string, keys: Awaited<ReturnType<typeof loadKeySet>>, backend: Ed25519Backend, io: CommandIo): Promise<number> {
+async function verifyProofFile(
+  path: string,
+  keys: Awaited<ReturnType<typeof loadKeySet>>,
+  backend: Ed25519Backend,
+  witnesses: WitnessPolicy | undefined,
+  io: CommandIo,
+): Promise<number> {
   let bundle: unknown;
   try {
     bundle = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
     throw new CliError('INVALID_INPUT', `verify: --proof ${path} is not a readable JSON file: ${(err as Error).message}`);
   }
-  const result = verifyInclusionBundle(bundle, keys, backend);
+  const result = verifyInclusionBundle(bundle, keys, backend, witnesses === undefined ? {} : { witnesses });
   for (const problem of result.problems) io.out(formatProblem(problem));
   const where = result.checkpoint ? ` in the ${result.checkpoint.size}-receipt log ${result.checkpoint.origin}` : '';
-  io.out(result.ok ? `${result.receipts.length} receipt(s) proved${where} with ${backend.name}` : `NOT proved: ${result.problems.length} problem(s)`);
+  io.out(result.ok ? `${result.receipts.length} receipt(s) proved${where} with ${backend.name}${witnessedText(witnesses, 'its checkpoint')}` : `NOT proved: ${result.problems.length} problem(s)`);
   return result.ok ? 0 : 1;
 }
 
-async function verifyConsistencyFile(path: string, olderNote: string, keys: Awaited<ReturnType<typeof loadKeySet>>, io: CommandIo): Promise<number> {
+async function verifyConsistencyFile(
+  path: string,
+  olderNote: string,
+  keys: Awaited<ReturnType<typeof loadKeySet>>,
+  backend: Ed25519Backend,
+  witnesses: WitnessPolicy | undefined,
+  io: CommandIo,
+): Promise<number> {
   let bundle: unknown;
   try {
     bundle = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
     throw new CliError('INVALID_INPUT', `verify: --consistency ${path} is not a readable JSON file: ${(err as Error).message}`);
   }
-  const result = verifyConsistencyBundle(bundle, olderNote, keys);
+  const result = verifyConsistencyBundle(bundle, olderNote, keys, backend, witnesses === undefined ? {} : { witnesses });
   for (const problem of result.problems) io.out(formatProblem(problem));
   io.out(
     result.ok && result.older && result.newer
-      ? `the ${result.newer.size}-receipt log of ${result.newer.origin} extends the ${result.older.size}-receipt checkpoint`
+      ? `the ${result.newer.size}-receipt log of ${result.newer.origin} extends the ${result.older.size}-receipt checkpoint (with ${backend.name}${witnessedText(witnesses, 'the newer checkpoint')})`
       : `NOT proved consistent: ${result.problems.length} problem(s)`,
   );
   return result.ok ? 0 : 1;
+}
+
+/**
+ * The witnesses of `--witness` (one verifier key of type 0x04 per file) and `--witness-quorum`.
+ *
+ * @throws CliError `INVALID_INPUT` naming a file that cannot be read or does not hold one such key;
+ * `USAGE` for a witness given twice or a quorum that is not an integer from 1 to their number.
+ */
+async function readWitnessPolicy(files: readonly string[], quorumText: string | undefined): Promise<WitnessPolicy> {
+  const witnesses: VerifierKey[] = [];
+  const fileOf = new Map<string, string>();
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new CliError('INVALID_INPUT', `verify: --witness ${file} cannot be read: ${(err as Error).message}`);
+    }
+    const line = text.trim();
+    let key: VerifierKey;
+    try {
+      if (line === '' || line.includes('\n')) throw new Error('it must hold exactly one line');
+      key = cosignatureVerifier(line);
+    } catch (err) {
+      throw new CliError(
+        'INVALID_INPUT',
+        `verify: --witness ${file} is not a witness verifier key (one C2SP verifier key line of type 0x04, tlog-cosignature/v1, as \`actiongate witness --vkey\` prints it): ${(err as Error).message}`,
+      );
+    }
+    const id = `${key.name}+${key.keyHash.toString(16).padStart(8, '0')}`;
+    const earlier = fileOf.get(id);
+    if (earlier !== undefined) throw new CliError('USAGE', `verify: --witness ${earlier} and --witness ${file} are the same witness (${id}); give each witness once`);
+    fileOf.set(id, file);
+    witnesses.push(key);
+  }
+  if (quorumText === undefined) return { witnesses };
+  const quorum = /^[0-9]+$/.test(quorumText) ? Number(quorumText) : Number.NaN;
+  if (!Number.isSafeInteger(quorum) || quorum < 1 || quorum > witnesses.length) {
+    throw new CliError('USAGE', `verify: --witness-quorum must be an integer from 1 to ${witnesses.length} (the --witness keys given), not ${JSON.stringify(quorumText)}`);
+  }
+  return { witnesses, quorum };
+}
+
+/** What a verified answer adds when witnesses were required: `checkpoint` names the one they co-signed. */
+function witnessedText(witnesses: WitnessPolicy | undefined, checkpoint: string): string {
+  if (witnesses === undefined) return '';
+  const required = witnesses.quorum ?? witnesses.witnesses.length;
+  return `; ${checkpoint} is co-signed by at least ${required} of the ${witnesses.witnesses.length} witness(es)`;
 }
 
 async function readCheckpointNote(path: string): Promise<string> {

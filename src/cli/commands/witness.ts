@@ -4,6 +4,7 @@ import { readPrivateKeyFile } from '../../keys/private-key-file.js';
 import { decodeBase64url } from '../../keys/base64url.js';
 import { addSignatureLines, cosign, COSIGNATURE_V1_SIGNATURE_TYPE, formatVerifierKey } from '../../receipt/note/index.js';
 import { verifyConsistencyBundle } from '../../receipt/verify/consistency-bundle.js';
+import { defaultBackend } from '../../receipt/verify/default-backend.js';
 import { formatProblem } from '../../receipt/verify/problem.js';
 import { openReceiptCheckpoint } from '../../receipt/verify/trusted-checkpoint.js';
 import { CliError } from '../cli-error.js';
@@ -59,6 +60,8 @@ export async function witnessCommand(_config: ActionGateConfig, args: string[], 
   if (values['log-keys'] === undefined || values.state === undefined) throw new CliError('USAGE', 'witness needs --log-keys KEYSET and --state FILE');
   if (positionals.length > 1 || (values.init !== undefined && positionals.length > 0)) throw new CliError('USAGE', 'witness takes one BUNDLE (or - for standard input), or --init NOTE');
   const keys = await loadKeySet(values['log-keys']);
+  // The log's checkpoint signatures are checked as `actiongate verify` checks them by default: Node's crypto (noble without it).
+  const backend = await defaultBackend();
   const held = await readFile(values.state, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;
     throw new CliError('INVALID_INPUT', `witness: --state ${values.state} cannot be read: ${err.message}`);
@@ -70,7 +73,7 @@ export async function witnessCommand(_config: ActionGateConfig, args: string[], 
     newer = await readFile(values.init, 'utf8').catch((err: Error) => {
       throw new CliError('INVALID_INPUT', `witness: --init ${values.init} cannot be read: ${err.message}`);
     });
-    const opened = openReceiptCheckpoint(newer, keys);
+    const opened = openReceiptCheckpoint(newer, keys, backend);
     if ('problem' in opened) {
       io.out(formatProblem(opened.problem));
       return 1;
@@ -83,7 +86,7 @@ export async function witnessCommand(_config: ActionGateConfig, args: string[], 
     } catch (err) {
       throw new CliError('INVALID_INPUT', `witness: the consistency bundle is not JSON: ${(err as Error).message}`);
     }
-    const result = verifyConsistencyBundle(bundle, held, keys);
+    const result = verifyConsistencyBundle(bundle, held, keys, backend);
     if (!result.ok) {
       for (const problem of result.problems) io.out(formatProblem(problem));
       io.out('NOT co-signed: the log is not proved to extend the checkpoint this witness holds');

@@ -1,4 +1,6 @@
 import { utf8ToBytes } from '@noble/hashes/utils.js';
+import type { Ed25519Backend } from '../verify/ed25519-backend.js';
+import { nobleBackend } from '../verify/noble-backend.js';
 import { parseCheckpoint } from './checkpoint-note.js';
 import { NoteError } from './note-error.js';
 import {
@@ -85,14 +87,15 @@ export function cosign(checkpointNote: string, witness: NoteSigner, timestamp: n
 }
 
 /**
- * A verifier of a witness's cosignatures for openNote, from its verifier key (signature type 0x04).
- * It refuses (false) a signature that is not 72 bytes, has a timestamp beyond 2^53 - 1, or is on a
- * note text that is not a checkpoint.
+ * A verifier of a witness's cosignatures for openNote, from its verifier key (signature type 0x04),
+ * checking the Ed25519 signature with `backend` (default: the pure-JS noble back end; `nodeBackend`
+ * gives the same answers with Node's crypto). It refuses (false) a signature that is not 72 bytes,
+ * has a timestamp beyond 2^53 - 1, or is on a note text that is not a checkpoint.
  *
  * @throws NoteError as parseVerifierKey, or `UNSUPPORTED_KEY_TYPE` for a key type other than 0x04.
- * @example openNote(cosignedNote, [noteVerifier(logVkey), cosignatureVerifier(witnessVkey)]).verifiedBy
+ * @example openNote(cosignedNote, [noteVerifier(logVkey, backend), cosignatureVerifier(witnessVkey, backend)]).verifiedBy
  */
-export function cosignatureVerifier(key: VerifierKey | string): NoteVerifier & VerifierKey {
+export function cosignatureVerifier(key: VerifierKey | string, backend: Ed25519Backend = nobleBackend): NoteVerifier & VerifierKey {
   const parsed = witnessKey(key);
   const { name, keyHash: hash, type, publicKey, vkey } = parsed;
   return Object.freeze({
@@ -111,7 +114,7 @@ export function cosignatureVerifier(key: VerifierKey | string): NoteVerifier & V
       } catch {
         return false;
       }
-      return verifyEd25519(publicKey, message, signature.subarray(8));
+      return verifyEd25519(publicKey, message, signature.subarray(8), backend);
     },
   });
 }
@@ -120,14 +123,19 @@ export function cosignatureVerifier(key: VerifierKey | string): NoteVerifier & V
  * Verifies one witness cosignature of a checkpoint. `cosignature` is a signature line as
  * {@link cosign} gives it (one line ending in a newline) or a parsed one (from splitNote).
  * `checkpointNote` is the checkpoint note text, or a signed note of it (its signatures are not
- * checked here).
+ * checked here). The Ed25519 signature is checked with `backend` (default: noble, in pure JS).
  *
  * @throws NoteError `UNSUPPORTED_KEY_TYPE` (not a 0x04 key), `MALFORMED_COSIGNATURE`,
  * `KEY_MISMATCH` (the line is by another key), `MALFORMED_NOTE`, `MALFORMED_CHECKPOINT` or
  * `BAD_SIGNATURE`; also as parseVerifierKey for a key given as text.
- * @example const { timestamp } = verifyCosignature(note, line, 'witness.example/w1+1a2b3c4d+BA...');
+ * @example const { timestamp } = verifyCosignature(note, line, 'witness.example/w1+1a2b3c4d+BA...', nodeBackend);
  */
-export function verifyCosignature(checkpointNote: string, cosignature: string | NoteSignature, witness: VerifierKey | string): VerifiedCosignature {
+export function verifyCosignature(
+  checkpointNote: string,
+  cosignature: string | NoteSignature,
+  witness: VerifierKey | string,
+  backend: Ed25519Backend = nobleBackend,
+): VerifiedCosignature {
   const key = witnessKey(witness);
   const signature = typeof cosignature === 'string' ? parseLine(cosignature) : cosignature;
   if (signature.name !== key.name || signature.keyHash !== key.keyHash) {
@@ -138,7 +146,7 @@ export function verifyCosignature(checkpointNote: string, cosignature: string | 
   }
   const timestamp = cosignatureTimestamp(signature);
   const message = cosignatureMessage(noteTextOf(checkpointNote), timestamp);
-  if (!verifyEd25519(key.publicKey, message, signature.signature.subarray(8))) {
+  if (!verifyEd25519(key.publicKey, message, signature.signature.subarray(8), backend)) {
     throw new NoteError('BAD_SIGNATURE', `the cosignature by ${key.name}+${hex32(key.keyHash)} does not verify`, {
       name: key.name,
       keyHash: hex32(key.keyHash),

@@ -1,7 +1,10 @@
 /**
  * C2SP signed notes, tlog checkpoints and tlog cosignatures (Ed25519) in pure JS: no `node:`
  * built-in, no `Buffer`; @noble/ed25519 and @noble/hashes only, with the receipt verifier's strict
- * Ed25519 checks. Specifications: https://c2sp.org/signed-note, https://c2sp.org/tlog-checkpoint,
+ * Ed25519 checks. Verification takes the receipt verifier's `Ed25519Backend` (noteVerifier,
+ * cosignatureVerifier, verifyCosignature, verifyEd25519): the pure-JS noble one by default, or
+ * `nodeBackend` (../verify/node-backend.js), which this module never imports itself.
+ * Specifications: https://c2sp.org/signed-note, https://c2sp.org/tlog-checkpoint,
  * https://c2sp.org/tlog-cosignature; reference implementation: golang.org/x/mod/sumdb/note.
  */
 export { decodeBase64, encodeBase64 } from './base64.js';

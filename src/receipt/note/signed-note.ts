@@ -2,6 +2,7 @@ import { Point } from '@noble/ed25519';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { decodeBase64url } from '../verify/base64url.js';
+import type { Ed25519Backend } from '../verify/ed25519-backend.js';
 import { nobleBackend } from '../verify/noble-backend.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
 import { MAX_NOTE_SIGNATURES, NoteError } from './note-error.js';
@@ -9,8 +10,10 @@ import { MAX_NOTE_SIGNATURES, NoteError } from './note-error.js';
 /**
  * C2SP signed-note (https://c2sp.org/signed-note, v1.0.0), in pure JS: verifier keys, key hashes,
  * signing and opening notes. The reference is Go's golang.org/x/mod/sumdb/note; where this module
- * is stricter than it, the function says so. Ed25519 verification is RFC 8032 strict
- * (the receipt verifier's noble back end: strict byte checks, then @noble/ed25519 with `zip215: false`), as for receipts.
+ * is stricter than it, the function says so. Ed25519 verification is RFC 8032 strict and goes
+ * through one of the receipt verifier's back ends, as for receipts: the pure-JS noble one by
+ * default (strict byte checks, then @noble/ed25519 with `zip215: false`), or the one a verifier is
+ * given (`nodeBackend`: the same strict byte checks, then Node's crypto). Both give the same answer.
  *
  * A signed note is a text ending in a newline, a blank line, then one or more lines
  * `— <key name> <base64(4-byte key hash || signature)>` (U+2014, a space), each ending in a newline.
@@ -221,13 +224,17 @@ export function parseVerifierKey(vkey: string): VerifierKey {
 }
 
 /**
- * The verifier of Ed25519 note signatures (type 0x01) for a verifier key. A cosignature key
- * (type 0x04) is refused: use `cosignatureVerifier` from ./cosignature.js.
+ * The verifier of Ed25519 note signatures (type 0x01) for a verifier key, checking with `backend`
+ * (default: the pure-JS noble back end; `nodeBackend` from ../verify/node-backend.js for Node's
+ * crypto, with the same answers). A cosignature key (type 0x04) is refused: use
+ * `cosignatureVerifier` from ./cosignature.js.
  *
  * @throws NoteError as {@link parseVerifierKey}, or `UNSUPPORTED_KEY_TYPE` for a type other than 0x01.
- * @example openNote(text, [noteVerifier('example.com/log+...')])
+ * @example
+ * openNote(text, [noteVerifier('example.com/log+...')]);
+ * openNote(text, [noteVerifier('example.com/log+...', nodeBackend)]);
  */
-export function noteVerifier(key: VerifierKey | string): NoteVerifier & VerifierKey {
+export function noteVerifier(key: VerifierKey | string, backend: Ed25519Backend = nobleBackend): NoteVerifier & VerifierKey {
   const parsed = typeof key === 'string' ? parseVerifierKey(key) : key;
   if (parsed.type !== ED25519_SIGNATURE_TYPE) {
     throw new NoteError('UNSUPPORTED_KEY_TYPE', `${parsed.name}: a note signature key has type 0x01, not 0x${hexByte(parsed.type)}`, {
@@ -242,17 +249,25 @@ export function noteVerifier(key: VerifierKey | string): NoteVerifier & Verifier
     type,
     publicKey,
     vkey,
-    verify: (text: string, signature: Uint8Array) => isWellFormed(text) && verifyEd25519(publicKey, utf8ToBytes(text), signature),
+    verify: (text: string, signature: Uint8Array) => isWellFormed(text) && verifyEd25519(publicKey, utf8ToBytes(text), signature, backend),
   });
 }
 
 /**
- * Strict Ed25519 verification in pure JS: the receipt verifier's noble back end (lengths, S < L,
- * canonical R, A a canonical point not of small order, then @noble/ed25519 with RFC 8032
- * semantics, which decodes R strictly). It did these checks already: no second pass here.
+ * Strict Ed25519 verification through one of the receipt verifier's back ends (default: noble, in
+ * pure JS). Each runs the strict byte checks (lengths, S < L, R's encoding, A a canonical point not
+ * of small order) and then a library that decides R itself (@noble/ed25519 with RFC 8032 semantics
+ * decodes it strictly; OpenSSL compares its canonical encoding byte for byte): no second pass here.
+ * False, never an exception, for anything that is not a valid signature.
+ *
+ * @example verifyEd25519(publicKey, utf8ToBytes(text), signature, nodeBackend)
  */
-export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  return nobleBackend.verify(publicKey, message, signature);
+export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, backend: Ed25519Backend = nobleBackend): boolean {
+  try {
+    return backend.verify(publicKey, message, signature) === true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -9,11 +9,17 @@ import type { Ed25519Backend } from './ed25519-backend.js';
 import type { Problem } from './problem.js';
 import { openReceiptCheckpoint, receiptLeafHash } from './trusted-checkpoint.js';
 import { verifyReceipt } from './verify-receipt.js';
+import { checkWitnessCosignatures, parseWitnessPolicy, type WitnessPolicy } from './witness-cosignatures.js';
 
 /** The JSON `receipts prove` prints: a checkpoint note, and each receipt's export line with its leaf index and audit path. */
 export interface InclusionBundle {
   checkpoint: string;
   receipts: Array<{ line: string; index: number; proof: string[] }>;
+}
+
+export interface InclusionBundleOptions {
+  /** Witnesses the bundle's checkpoint must be co-signed by (tlog-cosignature/v1), else `WITNESS_COSIGNATURE_MISSING`. */
+  witnesses?: WitnessPolicy;
 }
 
 export interface InclusionVerification {
@@ -29,16 +35,27 @@ export interface InclusionVerification {
  * the key set under its origin; each receipt correctly signed (as {@link verifyReceipt}); its leaf
  * index its seq − 1; and its audit path leading from its leaf hash to the checkpoint's root
  * (RFC 9162 2.1.3.2), else `INCLUSION_PROOF_INVALID`. Anything not of the bundle's shape is `MALFORMED`.
+ * Every Ed25519 signature, the checkpoint note's included, is checked with `backend`.
  *
- * @example const result = verifyInclusionBundle(JSON.parse(text), keys, nodeBackend);
+ * With `options.witnesses`, the checkpoint must also carry valid cosignatures by the quorum of
+ * those witnesses (checkWitnessCosignatures), else `WITNESS_COSIGNATURE_MISSING` and nothing is
+ * proved against it.
+ *
+ * @throws as parseWitnessPolicy, for witness keys or a quorum that are not a policy.
+ * @example const result = verifyInclusionBundle(JSON.parse(text), keys, nodeBackend, { witnesses: { witnesses: [witnessVkey] } });
  */
-export function verifyInclusionBundle(bundle: unknown, keys: KeySet, backend: Ed25519Backend): InclusionVerification {
+export function verifyInclusionBundle(bundle: unknown, keys: KeySet, backend: Ed25519Backend, options: InclusionBundleOptions = {}): InclusionVerification {
+  const witnesses = options.witnesses === undefined ? undefined : parseWitnessPolicy(options.witnesses);
   if (!isBundle(bundle)) {
     return { ok: false, receipts: [], problems: [{ code: 'MALFORMED', message: 'not an inclusion bundle: { checkpoint: string, receipts: [{ line: string, index: number, proof: string[] }] }' }] };
   }
-  const opened = openReceiptCheckpoint(bundle.checkpoint, keys);
+  const opened = openReceiptCheckpoint(bundle.checkpoint, keys, backend);
   if ('problem' in opened) return { ok: false, receipts: [], problems: [opened.problem] };
   const { checkpoint } = opened;
+  if (witnesses !== undefined) {
+    const witnessed = checkWitnessCosignatures(bundle.checkpoint, witnesses.witnesses, witnesses.quorum, backend);
+    if (!witnessed.ok) return { ok: false, checkpoint, receipts: [], problems: witnessed.problems };
+  }
   const problems: Problem[] = [];
   const receipts: SignedReceipt[] = [];
   for (const entry of bundle.receipts) {

@@ -15,8 +15,15 @@ export { formatNote, formatProblem, type Note, type NoteCode, type Problem, type
 export { requirePermit, type PermitAnswer, type PermitAnswerCode } from './require-permit.js';
 export { verifyLog, type LogVerification, type VerifyLogOptions } from './verify-log.js';
 export { checkpointNote, checkTrustedCheckpoint, openReceiptCheckpoint, receiptCheckpointNote, receiptLeafHash } from './trusted-checkpoint.js';
-export { verifyInclusionBundle, type InclusionBundle, type InclusionVerification } from './inclusion-bundle.js';
-export { verifyConsistencyBundle, type ConsistencyBundle, type ConsistencyVerification } from './consistency-bundle.js';
+export { verifyInclusionBundle, type InclusionBundle, type InclusionBundleOptions, type InclusionVerification } from './inclusion-bundle.js';
+export { verifyConsistencyBundle, type ConsistencyBundle, type ConsistencyBundleOptions, type ConsistencyVerification } from './consistency-bundle.js';
+export {
+  checkWitnessCosignatures,
+  parseWitnessPolicy,
+  type ParsedWitnessPolicy,
+  type WitnessCosignatureCheck,
+  type WitnessPolicy,
+} from './witness-cosignatures.js';
 export { verifyReceipt, type ReceiptVerification } from './verify-receipt.js';
 export { checkpointSigningInput, CHECKPOINT_SIGNING_DOMAIN, type SignedCheckpoint } from '../checkpoint.js';
 export { receiptHash, receiptSigningInput, RECEIPT_SIGNING_DOMAIN, type SignedReceipt } from '../signed-receipt.js';

@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import type { KeySet } from '../../keys/key-set.js';
 import type { Ed25519Backend } from './ed25519-backend.js';
 import { verifyLog, type LogVerification, type VerifyLogOptions } from './verify-log.js';
+import type { WitnessPolicy } from './witness-cosignatures.js';
 
 /** Below this many lines the threads cost more than they save. */
 export const PARALLEL_MIN_LINES = 2_000;
@@ -24,6 +25,8 @@ export interface ParallelVerifyOptions {
   threads?: number;
   /** As verifyLog's option: a checkpoint note held elsewhere that the export must extend. */
   trustedCheckpoint?: string;
+  /** As verifyLog's option: the witnesses that trusted checkpoint must be co-signed by. */
+  witnesses?: WitnessPolicy;
   /** Told how the export was checked: on how many threads, how many signatures, and whether it was checked again on one thread. */
   report?: (how: { threads: number; signatures: number; sequentialAgain: boolean }) => void;
 }
@@ -36,7 +39,9 @@ interface Check {
 
 /**
  * verifyLog's answer, with the signatures checked on worker threads by `backend` (a back end module
- * the threads load themselves: `node` or `noble`). Same problems, same order, same notes.
+ * the threads load themselves: `node` or `noble`). Same problems, same order, same notes. Every
+ * Ed25519 check verifyLog asks goes the same way: the receipts', the checkpoints', and with
+ * `trustedCheckpoint` its note signature and any witness cosignatures `witnesses` requires.
  *
  * @example const result = await verifyLogParallel(lines, keys, 'node');
  */
@@ -69,7 +74,10 @@ export async function verifyLogParallel(
 }
 
 function logOptions(options: ParallelVerifyOptions): VerifyLogOptions {
-  return options.trustedCheckpoint === undefined ? {} : { trustedCheckpoint: options.trustedCheckpoint };
+  return {
+    ...(options.trustedCheckpoint === undefined ? {} : { trustedCheckpoint: options.trustedCheckpoint }),
+    ...(options.witnesses === undefined ? {} : { witnesses: options.witnesses }),
+  };
 }
 
 async function loadBackend(backend: 'node' | 'noble'): Promise<Ed25519Backend> {

@@ -33,6 +33,11 @@
  * (`verify --proof`): `INCLUSION_PROOF_INVALID` (its audit path does not lead to the checkpoint's root).
  * Between two checkpoints (`verify --consistency`): `CONSISTENCY_PROOF_INVALID` (the newer log is
  * not proved to extend the older one).
+ *
+ * When witnesses are required (`verify --witness`, src/receipt/verify/witness-cosignatures.ts):
+ * `WITNESS_COSIGNATURE_MISSING` (the trusted checkpoint, the proof's checkpoint or the newer
+ * checkpoint of a consistency bundle carries valid tlog-cosignature/v1 cosignatures from fewer of
+ * the given witnesses than the quorum; a witness's line that does not verify counts as missing).
  */
 export type ProblemCode =
   | 'MALFORMED'
@@ -60,7 +65,8 @@ export type ProblemCode =
   | 'TRUSTED_CHECKPOINT_INVALID'
   | 'TRUSTED_CHECKPOINT_MISMATCH'
   | 'INCLUSION_PROOF_INVALID'
-  | 'CONSISTENCY_PROOF_INVALID';
+  | 'CONSISTENCY_PROOF_INVALID'
+  | 'WITNESS_COSIGNATURE_MISSING';
 
 /** One problem: its code, the receipt's seq when known, the 1-based export line when there is one. */
 export interface Problem {

@@ -7,6 +7,8 @@ import { formatCheckpoint, formatVerifierKey, noteVerifier, openNote, parseCheck
 import { canonicalJson } from '../../request/canonical-json.js';
 import type { SignedReceipt } from '../signed-receipt.js';
 import { decodeBase64url } from './base64url.js';
+import type { Ed25519Backend } from './ed25519-backend.js';
+import { nobleBackend } from './noble-backend.js';
 import type { Problem } from './problem.js';
 
 /**
@@ -31,11 +33,12 @@ export function receiptCheckpointNote(receipts: readonly SignedReceipt[], origin
 
 /**
  * A checkpoint note signed by a receipt key of the key set under the checkpoint's origin (the key
- * name), parsed; or the problem (`TRUSTED_CHECKPOINT_INVALID`) saying why it is not one.
+ * name), parsed; or the problem (`TRUSTED_CHECKPOINT_INVALID`) saying why it is not one. The note's
+ * signatures are checked with `backend` (default: the pure-JS noble back end), as receipts are.
  *
- * @example const opened = openReceiptCheckpoint(noteText, keys); if ('checkpoint' in opened) opened.checkpoint.size
+ * @example const opened = openReceiptCheckpoint(noteText, keys, nodeBackend); if ('checkpoint' in opened) opened.checkpoint.size
  */
-export function openReceiptCheckpoint(note: string, keys: KeySet): { checkpoint: Checkpoint } | { problem: Problem } {
+export function openReceiptCheckpoint(note: string, keys: KeySet, backend: Ed25519Backend = nobleBackend): { checkpoint: Checkpoint } | { problem: Problem } {
   try {
     const checkpoint = parseCheckpoint(splitNote(note).text);
     const verifiers = keys.keys
@@ -44,7 +47,7 @@ export function openReceiptCheckpoint(note: string, keys: KeySet): { checkpoint:
         const raw = decodeBase64url(entry.publicKey, 32);
         if (!raw) return [];
         try {
-          return [noteVerifier(formatVerifierKey(checkpoint.origin, raw))];
+          return [noteVerifier(formatVerifierKey(checkpoint.origin, raw), backend)];
         } catch {
           return [];
         }
@@ -74,12 +77,21 @@ export function checkpointNote(head: { origin: string; size: number; rootHash: U
  * the export is at least that long. `receipts` are the parsed envelopes in export order; a gap or
  * duplicate is reported by the chain checks, and then this check cannot hold either.
  *
+ * The note's signature is checked with `backend` (default: noble), the one the receipts are checked with.
+ *
  * Problems: `TRUSTED_CHECKPOINT_INVALID` (not a signed checkpoint note by a trusted receipt key),
  * `TRUNCATED` (fewer receipts than it covers), `TRUSTED_CHECKPOINT_MISMATCH` (receipts 1..size do
- * not hash to its root: another history).
+ * not hash to its root: another history). `checkpoint` is there whenever the note opened.
+ *
+ * @example checkTrustedCheckpoint(receipts, await readFile('checkpoint.note', 'utf8'), keys, nodeBackend).problems
  */
-export function checkTrustedCheckpoint(receipts: readonly SignedReceipt[], note: string, keys: KeySet): { problems: Problem[]; checkpoint?: Checkpoint } {
-  const opened = openReceiptCheckpoint(note, keys);
+export function checkTrustedCheckpoint(
+  receipts: readonly SignedReceipt[],
+  note: string,
+  keys: KeySet,
+  backend: Ed25519Backend = nobleBackend,
+): { problems: Problem[]; checkpoint?: Checkpoint } {
+  const opened = openReceiptCheckpoint(note, keys, backend);
   if ('problem' in opened) return { problems: [opened.problem] };
   const checkpoint = opened.checkpoint;
   const ordered = [...receipts].sort((a, b) => a.log.seq - b.log.seq);

@@ -9,10 +9,16 @@ import type { Ed25519Backend } from './ed25519-backend.js';
 import { parseExportLine, type ParsedCheckpoint, type ParsedReceipt } from './parse-line.js';
 import type { Note, Problem } from './problem.js';
 import { checkTrustedCheckpoint } from './trusted-checkpoint.js';
+import { checkWitnessCosignatures, parseWitnessPolicy, type WitnessPolicy } from './witness-cosignatures.js';
 
 export interface VerifyLogOptions {
   /** A checkpoint note held outside the database (`actiongate checkpoint`): the export must extend it. */
   trustedCheckpoint?: string;
+  /**
+   * Witnesses the trusted checkpoint must be co-signed by (tlog-cosignature/v1, `actiongate
+   * witness`), else `WITNESS_COSIGNATURE_MISSING`. Only with `trustedCheckpoint`.
+   */
+  witnesses?: WitnessPolicy;
 }
 
 export interface LogVerification {
@@ -40,13 +46,20 @@ export interface LogVerification {
  * Without a checkpoint, a removed tail cannot be seen: keep the latest checkpoint with the export,
  * and pass a checkpoint held elsewhere as `options.trustedCheckpoint` (a C2SP checkpoint note over
  * the receipts' Merkle tree, src/receipt/verify/trusted-checkpoint.ts): an export cut short together
- * with its own checkpoints, or another history, then fails.
+ * with its own checkpoints, or another history, then fails. Its signature is checked with `backend`
+ * too; with `options.witnesses`, so are the witnesses' cosignatures it must carry.
  *
+ * @throws RangeError for `options.witnesses` without `options.trustedCheckpoint`; as
+ * parseWitnessPolicy for witness keys or a quorum that are not a policy.
  * @example
  * const result = verifyLog(text.split('\n'), keys, nobleBackend);
  * for (const problem of result.problems) console.log(formatProblem(problem));
  */
 export function verifyLog(lines: readonly string[], keys: KeySet, backend: Ed25519Backend, options: VerifyLogOptions = {}): LogVerification {
+  const witnesses = options.witnesses === undefined ? undefined : parseWitnessPolicy(options.witnesses);
+  if (witnesses !== undefined && options.trustedCheckpoint === undefined) {
+    throw new RangeError('witnesses: there is no checkpoint for them to have co-signed without trustedCheckpoint');
+  }
   const problems: Problem[] = [];
   const parsedReceipts: ParsedReceipt[] = [];
   const parsedCheckpoints: ParsedCheckpoint[] = [];
@@ -85,8 +98,15 @@ export function verifyLog(lines: readonly string[], keys: KeySet, backend: Ed255
     ...checkOperatorLinks(parsedReceipts),
     ...approvals.problems,
     ...checkCheckpoints(parsedCheckpoints, chain.index),
-    ...(options.trustedCheckpoint === undefined ? [] : checkTrustedCheckpoint(parsedReceipts.map((p) => p.envelope), options.trustedCheckpoint, keys).problems),
   );
+  if (options.trustedCheckpoint !== undefined) {
+    const trusted = checkTrustedCheckpoint(parsedReceipts.map((p) => p.envelope), options.trustedCheckpoint, keys, backend);
+    problems.push(...trusted.problems);
+    // Only a checkpoint the log signed can be one its witnesses co-signed: else the problem above says why.
+    if (witnesses !== undefined && trusted.checkpoint !== undefined) {
+      problems.push(...checkWitnessCosignatures(options.trustedCheckpoint, witnesses.witnesses, witnesses.quorum, backend).problems);
+    }
+  }
   const ordered = bySeq(problems);
   return { ok: ordered.length === 0, receipts, checkpoints, problems: ordered, notes: bySeq(approvals.notes) };
 }

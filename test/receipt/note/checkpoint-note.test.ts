@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBase64, encodeBase64 } from '../../../src/receipt/note/base64.js';
 import { formatCheckpoint, parseCheckpoint } from '../../../src/receipt/note/checkpoint-note.js';
-import { splitNote } from '../../../src/receipt/note/signed-note.js';
-import { fixture, noteErrorOf, recordHash } from './support.js';
+import { cosignatureVerifier } from '../../../src/receipt/note/cosignature.js';
+import { noteVerifier, openNote, splitNote } from '../../../src/receipt/note/signed-note.js';
+import { BACKENDS, fixture, noteErrorOf, recordHash } from './support.js';
 
 const tlog = fixture('x-mod-tlog.json');
 const c2sp = fixture('c2sp.json');
 const formats = fixture('transparency-dev-formats.json');
 const go = fixture('go-generated.json');
+const sumdb = fixture('sum-golang-org.json');
 
 const root = recordHash('hello world');
 const rootBase64 = encodeBase64(root);
@@ -63,6 +65,30 @@ describe('published checkpoints', () => {
     for (const { origin, size, hashUtf8 } of formats.checkpoints.marshal) {
       noteErrorOf(() => formatCheckpoint({ origin, size, rootHash: new TextEncoder().encode(hashUtf8) }), 'MALFORMED_CHECKPOINT');
     }
+  });
+});
+
+describe.each(BACKENDS)('signed checkpoints opened with the $name back end', (backend) => {
+  it('opens sum.golang.org’s tree note with its pinned key and parses what it signed', () => {
+    const checkpoint = parseCheckpoint(openNote(sumdb.note, [noteVerifier(sumdb.vkey, backend)]).text);
+    expect([checkpoint.origin, checkpoint.size, encodeBase64(checkpoint.rootHash)]).toEqual([sumdb.origin, sumdb.size, sumdb.rootHash]);
+  });
+
+  it('opens the checkpoints x/mod signed and Go witnesses cosigned, and parses them', () => {
+    const verifiers = [noteVerifier(go.keys.log.vkey, backend), cosignatureVerifier(go.keys.witness1.vkey, backend), cosignatureVerifier(go.keys.witness2.vkey, backend)];
+    for (const { text, note } of go.cosigned) {
+      const opened = openNote(note, verifiers);
+      expect(opened.verifiedBy).toHaveLength(3);
+      expect(formatCheckpoint(parseCheckpoint(opened.text))).toBe(text);
+    }
+  });
+
+  it('refuses a checkpoint whose size was changed after signing', () => {
+    const { note } = go.cosigned[0];
+    const size = parseCheckpoint(splitNote(note).text).size;
+    const grown = note.replace(`\n${size}\n`, `\n${size + 1}\n`);
+    expect(grown).not.toBe(note);
+    noteErrorOf(() => openNote(grown, [noteVerifier(go.keys.log.vkey, backend)]), 'BAD_SIGNATURE');
   });
 });
 

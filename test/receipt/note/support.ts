@@ -6,9 +6,17 @@ import { hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { expect } from 'vitest';
 import { decodeBase64 } from '../../../src/receipt/note/base64.js';
 import { NoteError, type NoteErrorCode } from '../../../src/receipt/note/note-error.js';
-import type { NoteSigner, NoteVerifier } from '../../../src/receipt/note/signed-note.js';
-// Sets @noble/ed25519's SHA-512, which its synchronous sign and getPublicKey need.
-import '../../../src/receipt/verify/noble-backend.js';
+import { openNote, type NoteSigner, type NoteVerifier } from '../../../src/receipt/note/signed-note.js';
+import type { Ed25519Backend } from '../../../src/receipt/verify/ed25519-backend.js';
+// Also sets @noble/ed25519's SHA-512, which its synchronous sign and getPublicKey need.
+import { nobleBackend } from '../../../src/receipt/verify/noble-backend.js';
+import { nodeBackend } from '../../../src/receipt/verify/node-backend.js';
+
+/**
+ * The two Ed25519 back ends the note tests run with (describe.each): the pure-JS noble one, the
+ * default, and Node's crypto. Both are strict RFC 8032, so every vector must give the same answer.
+ */
+export const BACKENDS: readonly Ed25519Backend[] = [nobleBackend, nodeBackend];
 
 /** A JSON fixture of test/fixtures/note/. */
 export function fixture<T = any>(file: string): T {
@@ -92,3 +100,33 @@ export function memoized<V extends NoteVerifier>(verifier: V): NoteVerifier {
     },
   };
 }
+
+/**
+ * What openNote answers, as one comparable string: the error code and details, or the text with
+ * the verified and ignored lines. Anything but a NoteError is rethrown.
+ */
+export function openOutcome(note: string | Uint8Array, verifiers: readonly NoteVerifier[]): string {
+  try {
+    const opened = openNote(note, verifiers);
+    return JSON.stringify({ text: opened.text, verified: opened.verified.map((s) => s.line), unverified: opened.unverifiedSignatures.map((s) => s.line) });
+  } catch (error) {
+    if (!(error instanceof NoteError)) throw error;
+    return `${error.code} ${JSON.stringify(error.details)}`;
+  }
+}
+
+/** A back end that answers as `inner` and records every message it was asked about. */
+export function spyBackend(inner: Ed25519Backend = nobleBackend): Ed25519Backend & { messages: Uint8Array[] } {
+  const messages: Uint8Array[] = [];
+  return {
+    name: `spy on ${inner.name}`,
+    messages,
+    verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+      messages.push(message.slice());
+      return inner.verify(publicKey, message, signature);
+    },
+  };
+}
+
+/** A back end that refuses every signature: a verifier given it must never verify anything. */
+export const REFUSING_BACKEND: Ed25519Backend = Object.freeze({ name: 'refuses everything', verify: () => false });
