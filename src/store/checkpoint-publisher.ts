@@ -5,7 +5,9 @@ import type { LogLine } from '../logging/log-line.js';
 import { checkpointNote } from '../receipt/verify/trusted-checkpoint.js';
 import { destinationName, writeCheckpointNote, type CheckpointDestination } from './checkpoint-destination.js';
 import { withPooledClient } from './pooled-client.js';
-import { integrateReceiptTree, receiptTreeRoot } from './receipt-tree.js';
+import { integrateReceiptTree, receiptConsistencyProof, receiptTreeRoot } from './receipt-tree.js';
+import { verifyConsistency } from '../receipt/merkle/index.js';
+import { parseCheckpoint, splitNote } from '../receipt/note/index.js';
 
 /** What one publication round did. */
 export type PublishResult =
@@ -41,7 +43,9 @@ export interface CheckpointPublisherOptions {
  * chose, after each one: when told the log has a new checkpoint ({@link notify}, the receipt store
  * calls it after committing one), it integrates the Merkle tree up to the log's head, signs a
  * note for the latest checkpointed size and writes it out; the size is then recorded in
- * `receipt_checkpoint_publications` for that destination.
+ * `receipt_checkpoint_publications` for that destination. Before signing it checks, as a witness
+ * would, that the tree extends the note it last published there (a consistency proof from the stored
+ * tree against that note's root): a tree changed in the database is refused, never signed into a fork.
  *
  * Crash-safe and shared: a round holds the destination's row lock from the check to the record,
  * so the publishers of several workers take turns and never publish an older size after a newer
@@ -146,8 +150,8 @@ export class CheckpointPublisher {
       try {
         await client.query('BEGIN');
         await client.query('INSERT INTO receipt_checkpoint_publications (destination, size) VALUES ($1, 0) ON CONFLICT DO NOTHING', [this.name]);
-        const { rows } = await client.query<{ published: string; latest: string | null; logCheckpoint: string | null }>(
-          `SELECT p.size AS published, (SELECT max(size) FROM receipt_checkpoints WHERE size <= $2) AS latest,
+        const { rows } = await client.query<{ published: string; note: string | null; latest: string | null; logCheckpoint: string | null }>(
+          `SELECT p.size AS published, p.note, (SELECT max(size) FROM receipt_checkpoints WHERE size <= $2) AS latest,
                   (SELECT max(size) FROM receipt_checkpoints) AS "logCheckpoint"
              FROM receipt_checkpoint_publications p WHERE p.destination = $1 FOR UPDATE`,
           [this.name, treeSize],
@@ -163,7 +167,9 @@ export class CheckpointPublisher {
           await client.query('COMMIT');
           return { published: false, size: published, why: latest === 0 ? 'no checkpoint yet' : 'already published' };
         }
-        const note = checkpointNote({ origin, size: latest, rootHash: await receiptTreeRoot(client, latest) }, signer);
+        const rootHash = await receiptTreeRoot(client, latest);
+        if (published > 0) await assertExtends(client, rows[0]?.note ?? null, published, latest, rootHash, this.name);
+        const note = checkpointNote({ origin, size: latest, rootHash }, signer);
         await faultPoints?.reach('publish.before-write', String(latest));
         await writeCheckpointNote(destination, note, this.options.fetch);
         await faultPoints?.reach('publish.after-write', String(latest));
@@ -178,5 +184,23 @@ export class CheckpointPublisher {
     this.options.metrics?.checkpointPublished(result.size, treeSize);
     if (result.published) this.options.log?.(`published the ${result.size}-receipt checkpoint to ${this.name}`, { destination: this.name, size: result.size, treeSize });
     return result;
+  }
+}
+
+/**
+ * The publisher's own witness check: the tree it is about to sign at `size` extends the checkpoint
+ * it last published (an RFC 9162 consistency proof from the stored tree, checked against the root
+ * in that note). A tree changed under the database's hands is refused, not signed into a fork.
+ */
+async function assertExtends(db: pg.PoolClient, previousNote: string | null, previousSize: number, size: number, root: Uint8Array, name: string): Promise<void> {
+  let previous: { size: number; rootHash: Uint8Array };
+  try {
+    previous = parseCheckpoint(splitNote(previousNote ?? '').text);
+  } catch (err) {
+    throw new Error(`receipt_checkpoint_publications holds no readable note for ${name} at ${previousSize} receipts: ${(err as Error).message}`);
+  }
+  const proof = previous.size === previousSize ? await receiptConsistencyProof(db, previousSize, size) : [];
+  if (previous.size !== previousSize || !verifyConsistency(previousSize, size, previous.rootHash, root, proof)) {
+    throw new Error(`the stored Merkle tree at ${size} receipts does not extend the ${previousSize}-receipt checkpoint published to ${name}: refusing to sign a fork`);
   }
 }

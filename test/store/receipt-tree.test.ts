@@ -295,6 +295,23 @@ describe('publishing checkpoints', () => {
     await expect(stat(path)).rejects.toThrow(/ENOENT/);
   });
 
+  it('refuses to sign a tree that does not extend the note it last published (a node changed in the database), and keeps the old note out', async () => {
+    const db = await ownDatabase();
+    const store = new PgReceiptStore(db.pool, { signer, checkpointEvery: 10 });
+    await appendReceipts(store, 35, 1);
+    const path = join(await tempDir('publish-fork'), 'checkpoint.note');
+    const publisher = new CheckpointPublisher({ pool: db.pool, signer, origin: ORIGIN, destination: parseCheckpointDestination(path) });
+    expect(await publisher.publishOnce()).toMatchObject({ published: true, size: 30 });
+    const published = await readFile(path, 'utf8');
+    await appendReceipts(store, 10, 1);
+    await integrateReceiptTree(db.pool);
+    // Receipts 1..32's subtree, which the root of 40 reads, rewritten by the database's owner.
+    await db.pool.query('ALTER TABLE receipt_tree_nodes DISABLE TRIGGER receipt_tree_nodes_no_update_delete');
+    await db.pool.query("UPDATE receipt_tree_nodes SET hash = sha256('forged') WHERE level = 5 AND idx = 0");
+    await expect(publisher.publishOnce()).rejects.toThrow(`the stored Merkle tree at 40 receipts does not extend the 30-receipt checkpoint published to ${path}: refusing to sign a fork`);
+    expect(await readFile(path, 'utf8')).toBe(published);
+  });
+
   it('SIGKILLed before the note is written: nothing is recorded, and the next round publishes it', async () => {
     const db = await ownDatabase();
     await appendReceipts(new PgReceiptStore(db.pool, { signer, checkpointEvery: 10 }), 35, 1);
