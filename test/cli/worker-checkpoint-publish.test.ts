@@ -9,7 +9,7 @@ import { generatePrivateKeyFile, parsePrivateKeyFile, writePrivateKeyFile } from
 import { eventually, freshDatabase } from '../support/bundles.js';
 import { startFakeExternalSystem, type FakeExternalSystem } from '../support/fake-external-system.js';
 import { connectTemporal, gateClient, paymentRequest, policiesDispatchingTo, testEnv, uniqueId } from '../support/harness.js';
-import { runCli, startCliWorker, type CliWorker } from '../support/run-cli.js';
+import { runCli, startCliWorker, stopCliWorker, type CliWorker } from '../support/run-cli.js';
 import { tempDir } from '../support/temp-dir.js';
 
 let worker: CliWorker | undefined;
@@ -17,11 +17,7 @@ let fake: FakeExternalSystem | undefined;
 let pool: pg.Pool | undefined;
 
 afterAll(async () => {
-  if (worker && worker.process.exitCode === null) {
-    const exited = new Promise((resolve) => worker?.process.once('exit', resolve));
-    worker.process.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-  }
+  await stopCliWorker(worker);
   await fake?.close();
   await pool?.end();
 });

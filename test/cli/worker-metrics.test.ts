@@ -4,17 +4,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/devstack/free-port.js';
 import { startFakeExternalSystem, type FakeExternalSystem } from '../support/fake-external-system.js';
 import { connectTemporal, gateClient, paymentRequest, policiesDispatchingTo, testEnv, uniqueId } from '../support/harness.js';
-import { startCliWorker, type CliWorker } from '../support/run-cli.js';
+import { startCliWorker, stopCliWorker, type CliWorker } from '../support/run-cli.js';
 
 let worker: CliWorker | undefined;
 let fake: FakeExternalSystem | undefined;
 
 afterAll(async () => {
-  if (worker && worker.process.exitCode === null) {
-    const exited = new Promise((resolve) => worker?.process.once('exit', resolve));
-    worker.process.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-  }
+  await stopCliWorker(worker);
   await fake?.close();
 });
 

@@ -55,3 +55,11 @@ export async function startCliWorker(env: NodeJS.ProcessEnv, timeoutMs = 90_000)
   }
   return { process: child, log: () => output, stderr: () => stderr };
 }
+
+/** Stops a worker startCliWorker started, if it still runs: SIGTERM, then up to 15 s for it to drain and exit. */
+export async function stopCliWorker(worker: CliWorker | undefined): Promise<void> {
+  if (!worker || worker.process.exitCode !== null) return;
+  const exited = new Promise((resolve) => worker.process.once('exit', resolve));
+  worker.process.kill('SIGTERM');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+}
