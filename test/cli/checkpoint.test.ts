@@ -114,6 +114,17 @@ describe('actiongate checkpoint', () => {
     expect((await runCli(['receipts', 'consistency', String(oldSize + 4)], env)).code).toBe(2);
   });
 
+  it('gives an empty log its checkpoint too: size 0, the root of no leaves', async () => {
+    const empty = await freshDatabase();
+    try {
+      const ran = await runCli(['checkpoint'], { ...env, DATABASE_URL: empty.url });
+      expect(ran.code).toBe(0);
+      expect(ran.stdout.split('\n').slice(0, 3)).toEqual(['actiongate/receipts', '0', '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=']);
+    } finally {
+      await empty.pool.end();
+    }
+  });
+
   it('needs the receipt key: exit 2 naming ACTIONGATE_RECEIPT_KEY, without touching the database', async () => {
     const ran = await runCli(['checkpoint'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
     expect(ran.code).toBe(2);

@@ -1,4 +1,5 @@
 import { rename, writeFile } from 'node:fs/promises';
+import { emptyTreeRoot } from '../../receipt/merkle/index.js';
 import { checkpointNote } from '../../receipt/verify/trusted-checkpoint.js';
 import { readPrivateKeyFile } from '../../keys/private-key-file.js';
 import { integrateReceiptTree, receiptTreeRoot } from '../../store/receipt-tree.js';
@@ -58,8 +59,8 @@ export async function checkpointCommand(config: ActionGateConfig, args: string[]
   let note: string;
   try {
     const size = await integrateReceiptTree(pool, { onProgress: integrationProgress(io) });
-    if (size === 0) throw new CliError('FAILED', 'checkpoint: the signed receipt log is empty; a checkpoint covers at least one receipt');
-    const rootHash = await receiptTreeRoot(pool, size);
+    // An empty log has a checkpoint too (C2SP: size 0, the root SHA-256 of nothing), as before the tree was stored.
+    const rootHash = size === 0 ? emptyTreeRoot() : await receiptTreeRoot(pool, size);
     try {
       note = checkpointNote({ origin, size, rootHash }, signer);
     } catch (err) {
