@@ -151,6 +151,15 @@ export async function verifyCommand(_config: ActionGateConfig, args: string[], i
   return ok ? 0 : 1;
 }
 
+/** A bundle file's JSON; a file that cannot be read or parsed is INVALID_INPUT naming the option and the file. */
+async function readBundle(option: string, path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch (err) {
+    throw new CliError('INVALID_INPUT', `verify: ${option} ${path} is not a readable JSON file: ${(err as Error).message}`);
+  }
+}
+
 async function verifyProofFile(
   path: string,
   keys: Awaited<ReturnType<typeof loadKeySet>>,
@@ -158,12 +167,7 @@ async function verifyProofFile(
   witnesses: WitnessPolicy | undefined,
   io: CommandIo,
 ): Promise<number> {
-  let bundle: unknown;
-  try {
-    bundle = JSON.parse(await readFile(path, 'utf8'));
-  } catch (err) {
-    throw new CliError('INVALID_INPUT', `verify: --proof ${path} is not a readable JSON file: ${(err as Error).message}`);
-  }
+  const bundle = await readBundle('--proof', path);
   const result = verifyInclusionBundle(bundle, keys, backend, witnesses === undefined ? {} : { witnesses });
   for (const problem of result.problems) io.out(formatProblem(problem));
   const where = result.checkpoint ? ` in the ${result.checkpoint.size}-receipt log ${result.checkpoint.origin}` : '';
@@ -179,12 +183,7 @@ async function verifyConsistencyFile(
   witnesses: WitnessPolicy | undefined,
   io: CommandIo,
 ): Promise<number> {
-  let bundle: unknown;
-  try {
-    bundle = JSON.parse(await readFile(path, 'utf8'));
-  } catch (err) {
-    throw new CliError('INVALID_INPUT', `verify: --consistency ${path} is not a readable JSON file: ${(err as Error).message}`);
-  }
+  const bundle = await readBundle('--consistency', path);
   const result = verifyConsistencyBundle(bundle, olderNote, keys, backend, witnesses === undefined ? {} : { witnesses });
   for (const problem of result.problems) io.out(formatProblem(problem));
   io.out(
