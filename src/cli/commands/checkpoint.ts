@@ -18,9 +18,9 @@ Prints the signed receipt log's checkpoint as it stands: a C2SP tlog-checkpoint 
 receipts, RFC 9162 Merkle root over the export lines) signed as a C2SP signed note with the
 receipt key (ACTIONGATE_RECEIPT_KEY) under the origin as key name. Keep it outside the database
 (another system, another team): \`actiongate verify --checkpoint FILE\` then refuses an export cut
-short or rewritten before it. The Merkle tree is stored with the log (integrated behind it, by the
-worker and by this command): the receipts not in it yet are added first, then the root is read
-from O(log n) stored nodes.
+short or rewritten before it. The Merkle tree is stored with the log (integrated behind it by
+workers that publish checkpoints, ACTIONGATE_CHECKPOINT_PUBLISH, and by this command): the receipts
+not in it yet are added first, then the root is read from O(log n) stored nodes.
 
 Options:
   --origin NAME   the log's name (default: ACTIONGATE_LOG_ORIGIN, else ${DEFAULT_LOG_ORIGIN}); the
